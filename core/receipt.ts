@@ -7,6 +7,7 @@ import { canonicalBytes, findNonJson } from './canonical.js';
 import { fromBase64, toHex } from './bytes.js';
 import { InputError, VerificationError } from './errors.js';
 import { leafHash } from './merkle/hash.js';
+import { MAX_NOTE_BYTES } from './checkpoint/note.js';
 
 export const RECEIPT_VERSION = 1;
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.remembrancer.bundle.v1+json';
@@ -36,8 +37,8 @@ export const LIMITS = {
   signature: 16384,
   /** Armored OpenPGP public key, PEM certificate, base64 timestamp token. */
   armor: 65536,
-  /** Checkpoint note text (C2SP signed-note: at least 16 signatures must fit). */
-  checkpoint: 1 << 20,
+  /** Checkpoint note text: the signed-note parser's own limit. */
+  checkpoint: MAX_NOTE_BYTES,
   tsaCertificates: 16,
   /** Inclusion proof length: a tree of 2^64 leaves needs 64 hashes. */
   proofHashes: 64,
