@@ -8,6 +8,7 @@ import type { Bench } from './types.js';
 
 const modules: Record<string, () => Promise<{ bench: Bench }>> = {
   // Filled in as benchmarks land; keys are the names accepted on the command line.
+  merkle: () => import('./merkle.js'),
 };
 
 async function main(): Promise<void> {
