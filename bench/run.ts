@@ -9,6 +9,7 @@ import type { Bench } from './types.js';
 const modules: Record<string, () => Promise<{ bench: Bench }>> = {
   // Filled in as benchmarks land; keys are the names accepted on the command line.
   merkle: () => import('./merkle.js'),
+  signing: () => import('./signing.js'),
 };
 
 async function main(): Promise<void> {
