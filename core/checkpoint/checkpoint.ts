@@ -53,7 +53,7 @@ function formatError(why: string): VerificationError {
  * not canonical decimal or exceeds 2^53 - 1, or a root that is not canonical base64 of 32 bytes.
  * The values are attacker-controlled until verifyCheckpoint has passed.
  */
-export function parseCheckpoint(noteText: string): Checkpoint {
+export function parseCheckpoint(noteText: string | Uint8Array): Checkpoint {
   const note = parseNote(noteText);
   // parseNote guarantees the text ends with a newline.
   const lines = note.text.slice(0, -1).split('\n');
@@ -78,7 +78,7 @@ export function parseCheckpoint(noteText: string): Checkpoint {
 }
 
 /** SHA-256 input of the checkpoint's RFC 3161 token: its first three lines (DESIGN §1). */
-export function checkpointBody(noteText: string): Uint8Array {
+export function checkpointBody(noteText: string | Uint8Array): Uint8Array {
   return parseCheckpoint(noteText).body;
 }
 
@@ -95,7 +95,7 @@ export interface VerifyCheckpointOptions {
  * A malformed verifier key string throws InputError BAD_INPUT (it is configuration, not evidence).
  */
 export function verifyCheckpoint(
-  noteText: string,
+  noteText: string | Uint8Array,
   key: string | NoteVerifier | readonly (string | NoteVerifier)[],
   options: VerifyCheckpointOptions = {},
 ): VerifiedCheckpoint {

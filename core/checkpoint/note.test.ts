@@ -140,6 +140,21 @@ describe('signed notes', () => {
     for (const m of bad) expect(code(() => parseNote(m))).toBe('CHECKPOINT_FORMAT');
   });
 
+  it('takes UTF-8 bytes as well as text, and rejects invalid UTF-8', () => {
+    const bytes = new TextEncoder().encode(`${TEXT}\n${PETER_SIG}`);
+    expect(verifyNoteSignatures(parseNote(bytes), [peter])).toHaveLength(1);
+    const bad = Uint8Array.from([...bytes.subarray(0, 5), 0xff, ...bytes.subarray(6)]);
+    expect(code(() => parseNote(bad))).toBe('CHECKPOINT_FORMAT');
+  });
+
+  it('only throws CHECKPOINT_FORMAT on random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
+        expect(['OK', 'CHECKPOINT_FORMAT']).toContain(code(() => parseNote(Uint8Array.from([...b, 0x0a, 0x0a, ...new TextEncoder().encode(PETER_SIG)]))));
+      }),
+    );
+  });
+
   it('only throws CHECKPOINT_FORMAT on random text', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {

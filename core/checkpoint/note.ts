@@ -189,14 +189,26 @@ function formatError(why: string): VerificationError {
 }
 
 /**
- * Split a signed note into its text and signature lines (signed-note §Format), verifying nothing.
- * Throws VerificationError CHECKPOINT_FORMAT on anything malformed: over MAX_NOTE_BYTES, control
+ * Split a signed note (text, or bytes that must be UTF-8) into its text and signature lines
+ * (signed-note §Format), verifying nothing. Throws VerificationError CHECKPOINT_FORMAT on anything malformed: over MAX_NOTE_BYTES, control
  * characters, invalid UTF-16, no blank line, a signature block not ending in a newline, a line
  * without the em-dash prefix, an invalid key name, non-canonical base64, a signature shorter
  * than 5 bytes, or more than MAX_SIGNATURES lines.
  */
-export function parseNote(message: string): Note {
-  if (typeof message !== 'string') throw formatError('not a string');
+export function parseNote(input: string | Uint8Array): Note {
+  let message: string;
+  if (input instanceof Uint8Array) {
+    if (input.length > MAX_NOTE_BYTES) throw formatError(`longer than ${MAX_NOTE_BYTES} bytes`);
+    try {
+      message = utf8.decode(input);
+    } catch {
+      throw formatError('not valid UTF-8');
+    }
+  } else if (typeof input === 'string') {
+    message = input;
+  } else {
+    throw formatError('not text');
+  }
   // Cheap bound first: a UTF-16 code unit is at least one UTF-8 byte.
   if (message.length > MAX_NOTE_BYTES || Buffer.byteLength(message, 'utf8') > MAX_NOTE_BYTES) {
     throw formatError(`longer than ${MAX_NOTE_BYTES} bytes`);
