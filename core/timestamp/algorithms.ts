@@ -80,12 +80,25 @@ export function verifySignature(
   throw new UnsupportedAlgorithmError(`signature algorithm ${alg.oid} is not supported`);
 }
 
+// createPublicKey costs more than an ECDSA verification, and the same few TSA and CA keys come back
+// for every token: keep a small cache keyed by the SPKI bytes (bounded, since keys in tokens are
+// attacker-chosen).
+const KEY_CACHE_MAX = 128;
+const keyCache = new Map<string, KeyObject>();
+
 export function publicKeyFromSpki(spki: Uint8Array): KeyObject {
+  const id = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('base64');
+  const hit = keyCache.get(id);
+  if (hit !== undefined) return hit;
+  let key: KeyObject;
   try {
-    return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   } catch (e) {
     throw new UnsupportedAlgorithmError(`public key does not load: ${(e as Error).message}`);
   }
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(id, key);
+  return key;
 }
 
 /** How we sign with a given private key: the CMS digest and signature AlgorithmIdentifiers. */

@@ -1,6 +1,6 @@
 // X.509 certificates (RFC 5280 §4.1), decoded with the strict DER reader: only the fields a TSA
 // chain check needs. Certificates come from tokens and bundles, so everything here is hostile.
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, sha256, toHex } from '../bytes.js';
 import { decodeAlgorithmId, verifySignature, type AlgorithmId } from './algorithms.js';
 import {
   DerError,
@@ -162,13 +162,26 @@ export function authorityKeyId(cert: Certificate): Uint8Array | undefined {
   return keyId === undefined ? undefined : valueOf(keyId);
 }
 
+// Successful certificate signature checks, keyed by SHA-256 of (certificate, issuer key): the same
+// TSA certificate under the same CA comes with every token. Bounded; only positive results are kept.
+const SIGNED_CACHE_MAX = 256;
+const signedCache = new Set<string>();
+
 /** Did `issuer`'s key sign `cert`? False on a bad signature or an unsupported algorithm. */
 export function isSignedBy(cert: Certificate, issuer: Certificate): boolean {
+  const id = toHex(sha256(cert.der, Uint8Array.of(0), issuer.spki));
+  if (signedCache.has(id)) return true;
+  let ok: boolean;
   try {
-    return verifySignature(cert.signatureAlgorithm, issuer.spki, cert.tbs, cert.signature);
+    ok = verifySignature(cert.signatureAlgorithm, issuer.spki, cert.tbs, cert.signature);
   } catch {
     return false;
   }
+  if (ok) {
+    if (signedCache.size >= SIGNED_CACHE_MAX) signedCache.delete(signedCache.values().next().value!);
+    signedCache.add(id);
+  }
+  return ok;
 }
 
 const SHORT_NAMES: Record<string, string> = {
