@@ -4,6 +4,9 @@
 // code: TSA_TOKEN (structure), TSA_IMPRINT, TSA_NONCE, TSA_SIGNATURE, TSA_CHAIN, TSA_EKU, TSA_ESS,
 // TSA_TIME, TSA_POLICY. (TSA_STATUS comes first, from verifyTimestampResponse.)
 // Everything in the token, and the extra certificates that travel with it, is attacker-controlled.
+// pkijs's SignedData.verify is not used: for a TSTInfo it wants the time-stamped data itself (we hold
+// only its digest) and it checks neither nonce, EKU nor ESS. The token is decoded with the strict DER
+// reader and the CMS signature (RFC 5652 §5.4) is checked directly with node:crypto.
 import { bytesEqual, toHex } from '../bytes.js';
 import { InputError, VerificationError } from '../errors.js';
 import { UnsupportedAlgorithmError, digest, hashFromAlgorithm, verifySignature, type AlgorithmId } from './algorithms.js';
