@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-// Placeholder entry point; the commander program lands with the receipts/CLI issue.
-console.error('remembrancer: not yet implemented');
-process.exit(2);
+// The `remembrancer` command. Everything it does goes through cli/program.ts.
+import { run } from './program.js';
+
+process.exitCode = await run(process.argv.slice(2));

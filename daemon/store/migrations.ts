@@ -30,8 +30,43 @@ CREATE TABLE merkle_tiles (
 );
 `;
 
+// The receipts layer (daemon/log.ts): one row per leaf holding JCS(entry) (the leaf data), the
+// digests a receipt records (for `verify --artifact`), every checkpoint ever published with its
+// RFC 3161 token, and an FTS5 index over kind, subject, note and tags (rowid = leaf index).
+const RECEIPTS = `
+CREATE TABLE entries (
+  idx             INTEGER PRIMARY KEY CHECK (idx >= 0),
+  id              TEXT    NOT NULL UNIQUE,
+  kind            TEXT    NOT NULL,
+  namespace       TEXT,
+  time            TEXT    NOT NULL,
+  entry           BLOB    NOT NULL,
+  idempotency_key TEXT    UNIQUE
+);
+CREATE INDEX entries_kind ON entries (kind, idx);
+CREATE TABLE entry_digests (
+  sha256 TEXT    NOT NULL,
+  idx    INTEGER NOT NULL,
+  PRIMARY KEY (sha256, idx)
+) WITHOUT ROWID;
+CREATE TABLE checkpoints (
+  size         INTEGER PRIMARY KEY CHECK (size >= 0),
+  note         TEXT    NOT NULL,
+  created_at   TEXT    NOT NULL,
+  tsa_token    BLOB,
+  tsa_certs    TEXT,
+  tsa_time     TEXT,
+  tsa_name     TEXT,
+  tsa_dev      INTEGER,
+  tsa_error    TEXT,
+  tsa_attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE VIRTUAL TABLE entries_fts USING fts5 (kind, subject, note, tags, tokenize = 'unicode61');
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'merkle tiles', up: MERKLE_TILES },
+  { version: 2, name: 'receipts', up: RECEIPTS },
   // Append new migrations here (one line each).
 ];
 

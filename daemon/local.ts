@@ -1,0 +1,159 @@
+// The service API over a ReceiptLog in this process. Used directly by the CLI when no daemon runs
+// (it holds the write lock for the duration of the command) and by the daemon itself.
+import { existsSync } from 'node:fs';
+import { InputError } from '../core/errors.js';
+import type { Bundle } from '../core/receipt.js';
+import { GroupCommitter } from './batcher.js';
+import { loadIdentity, trustedReceiptKeys, type Identity } from './home.js';
+import { ReceiptLog } from './log.js';
+import { rpcClient, socketAlive } from './rpc.js';
+import { openTimestamper, type Timestamper } from './timestamper.js';
+import type {
+  CheckpointView,
+  ListItem,
+  ListRequest,
+  Page,
+  ProofView,
+  ReceiptView,
+  RecordRequest,
+  RecordResult,
+  SearchHit,
+  SearchRequest,
+  Service,
+  StatusView,
+  VerifyReport,
+} from './service.js';
+
+const ID = /^[0-9a-f]{64}$/;
+
+function checkId(id: string): string {
+  if (typeof id !== 'string' || !ID.test(id)) throw new InputError('BAD_INPUT', 'a receipt id is 64 lowercase hex characters');
+  return id;
+}
+
+export interface LocalServiceOptions {
+  mode?: 'direct' | 'daemon';
+  /** Called after every committed batch (metrics). */
+  onBatch?: (size: number, ms: number) => void;
+}
+
+export class LocalService implements Service {
+  readonly log: ReceiptLog;
+  readonly identity: Identity;
+  readonly timestamper: Timestamper;
+  private readonly committer: GroupCommitter<RecordRequest, RecordResult>;
+  private readonly mode: 'direct' | 'daemon';
+  private closed = false;
+  private wrote = false;
+
+  private constructor(log: ReceiptLog, identity: Identity, timestamper: Timestamper, opts: LocalServiceOptions) {
+    this.log = log;
+    this.identity = identity;
+    this.timestamper = timestamper;
+    this.mode = opts.mode ?? 'direct';
+    const r = identity.config.remembrancer;
+    this.committer = new GroupCommitter((reqs) => log.append(reqs), { batchMax: r.batch_max, queueMax: r.queue_max }, opts.onBatch);
+  }
+
+  static async open(home: string, opts: LocalServiceOptions = {}): Promise<LocalService> {
+    const identity = await loadIdentity(home);
+    const timestamper = await openTimestamper(home, identity.config);
+    const log = ReceiptLog.open({ identity, timestamper, auditKeys: trustedReceiptKeys(identity.paths).slice(1) });
+    return new LocalService(log, identity, timestamper, opts);
+  }
+
+  get queueDepth(): number {
+    return this.committer.depth;
+  }
+
+  async record(req: RecordRequest): Promise<RecordResult> {
+    // Check this caller's request alone first, so a bad one never fails a whole batch.
+    this.log.buildReceipt(req, new Date().toISOString());
+    for (const [field, ref] of [
+      ['chainRef', req.chainRef],
+      ['supersedes', req.supersedes],
+    ] as const) {
+      if (ref !== undefined) {
+        try {
+          this.log.get(checkId(ref));
+        } catch {
+          throw new InputError('BAD_INPUT', `${field} ${ref} is not a receipt in this log`, { hint: 'use an id printed by `remembrancer list`' });
+        }
+      }
+    }
+    this.wrote = true;
+    return this.committer.submit(req);
+  }
+
+  async get(id: string): Promise<ReceiptView> {
+    return this.log.get(checkId(id));
+  }
+
+  async list(req: ListRequest): Promise<Page<ListItem>> {
+    return this.log.list(req);
+  }
+
+  async search(req: SearchRequest): Promise<Page<SearchHit>> {
+    return this.log.search(req);
+  }
+
+  async findBySha256(sha256: string): Promise<string[]> {
+    return this.log.findBySha256(checkId(sha256));
+  }
+
+  async proof(id: string): Promise<ProofView> {
+    return this.log.proof(checkId(id));
+  }
+
+  async bundle(id: string): Promise<Bundle> {
+    return this.log.bundle(checkId(id));
+  }
+
+  async checkpoint(): Promise<CheckpointView> {
+    return this.log.checkpointNow();
+  }
+
+  async latestCheckpoint(): Promise<CheckpointView | null> {
+    return this.log.latestCheckpoint();
+  }
+
+  async verifyLog(onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
+    return this.log.audit(onProgress);
+  }
+
+  async status(): Promise<StatusView> {
+    return {
+      origin: this.log.origin,
+      treeSize: this.log.size(),
+      lastCheckpoint: this.log.latestCheckpoint(),
+      queueDepth: this.committer.depth,
+      peers: 0,
+      mode: this.mode,
+    };
+  }
+
+  /**
+   * Finish queued writes; in direct mode also publish and timestamp a checkpoint covering them
+   * (DESIGN §3: "before the command exits"), then release the store.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.committer.drain();
+      if (this.wrote && this.mode === 'direct') await this.log.checkpointNow();
+    } finally {
+      this.log.close();
+    }
+  }
+}
+
+/**
+ * The service for a CLI command: the running daemon's control socket when one answers, otherwise
+ * the store opened directly (taking the write lock), so both behave the same to the user.
+ */
+export async function openService(home: string): Promise<Service> {
+  const sock = `${home}/control.sock`;
+  if (existsSync(sock) && (await socketAlive(sock))) return rpcClient(sock);
+  return LocalService.open(home);
+}

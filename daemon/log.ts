@@ -1,0 +1,643 @@
+// The receipts layer over the Merkle store: signs receipts, appends each batch in one transaction
+// (leaf hashes + entry rows + search index), publishes signed checkpoints, timestamps them, and
+// answers reads (get, list, search, proofs, bundles) and the full-log audit.
+import type Database from 'better-sqlite3';
+import { sha256, toBase64, toHex } from '../core/bytes.js';
+import { canonicalBytes, parseJson } from '../core/canonical.js';
+import { InputError, VerificationError, isRemembrancerError } from '../core/errors.js';
+import { MerkleLog } from '../core/merkle/log.js';
+import { leafHash } from '../core/merkle/hash.js';
+import { verifyConsistency } from '../core/merkle/verify.js';
+import { checkpointBody, parseCheckpoint, signCheckpoint, verifyCheckpoint } from '../core/checkpoint/index.js';
+import { ReceiptVerifier } from '../core/signing/index.js';
+import { BUNDLE_MEDIA_TYPE, parseEntry, parseReceipt, type Bundle, type Entry, type Receipt } from '../core/receipt.js';
+import { verifyTimestampToken } from '../core/timestamp/index.js';
+import { openLogStore, openLogStoreReadOnly, type SqliteLogReader, type SqliteLogStore } from './store/index.js';
+import type { Identity } from './home.js';
+import type { Timestamper } from './timestamper.js';
+import {
+  LIMITS,
+  type CheckpointView,
+  type CheckResult,
+  type ListItem,
+  type ListRequest,
+  type Page,
+  type ProofView,
+  type ReceiptView,
+  type RecordRequest,
+  type RecordResult,
+  type SearchHit,
+  type SearchRequest,
+  type TimestampState,
+  type VerifyReport,
+} from './service.js';
+
+/** Kinds whose receipts carry a namespace (DESIGN §1 "memory-like"). */
+const NAMESPACED = new Set(['memory', 'memory.retract', 'memory.redact']);
+
+interface EntryRow {
+  idx: number;
+  id: string;
+  kind: string;
+  namespace: string | null;
+  time: string;
+  entry: Buffer;
+}
+
+interface CheckpointRow {
+  size: number;
+  note: string;
+  created_at: string;
+  tsa_token: Buffer | null;
+  tsa_certs: string | null;
+  tsa_time: string | null;
+  tsa_name: string | null;
+  tsa_dev: number | null;
+  tsa_error: string | null;
+  tsa_attempts: number;
+}
+
+function decodeCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  if (!/^[0-9]{1,16}$/.test(cursor)) throw new InputError('BAD_INPUT', 'invalid cursor', { hint: 'pass the nextCursor value of a previous page unchanged' });
+  return Number(cursor);
+}
+
+function pageSize(limit: number | undefined): number {
+  if (limit === undefined) return LIMITS.pageSizeDefault;
+  if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.pageSizeMax) {
+    throw new InputError('BAD_INPUT', `limit must be an integer in 1…${LIMITS.pageSizeMax}, got ${limit}`);
+  }
+  return limit;
+}
+
+/** Turn user words into a safe FTS5 query: every term quoted, all terms required, last one a prefix. */
+export function ftsQuery(text: string): string {
+  const terms = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
+  if (terms.length === 0) throw new InputError('BAD_INPUT', 'the search query has no words', { hint: 'search for letters or digits' });
+  return terms
+    .slice(0, 32)
+    .map((t, i, all) => `"${t}"${i === all.length - 1 ? '*' : ''}`)
+    .join(' ');
+}
+
+/** One line describing a receipt, for lists. */
+export function summarize(receipt: Receipt): string {
+  const s = receipt.subject as Record<string, unknown>;
+  const clip = (v: unknown) => (typeof v === 'string' ? (v.length > 80 ? `${v.slice(0, 79)}…` : v) : '');
+  switch (receipt.kind) {
+    case 'deploy':
+      return `${clip(s.component)} ${clip(s.version)} ${clip(s.sha256).slice(0, 12)}`;
+    case 'artifact':
+      return `${clip(s.name)} ${clip(s.sha256).slice(0, 12)}`;
+    case 'decision':
+      return clip(s.title);
+    case 'memory':
+      return typeof s.text === 'string' ? clip(s.text) : `(committed text ${clip(s.contentHash).slice(0, 12)})`;
+    default:
+      return clip(receipt.note ?? JSON.stringify(s));
+  }
+}
+
+/** SHA-256 digests a receipt records: its subject's and its evidence's. */
+function digestsOf(receipt: Receipt): string[] {
+  const out = new Set<string>();
+  const s = receipt.subject as Record<string, unknown>;
+  if (typeof s.sha256 === 'string') out.add(s.sha256);
+  for (const e of receipt.evidence) out.add(e.sha256);
+  return [...out];
+}
+
+function ftsFields(receipt: Receipt): [string, string, string, string] {
+  const s = receipt.subject as Record<string, unknown>;
+  const tags = Array.isArray(s.tags) ? (s.tags as unknown[]).filter((t) => typeof t === 'string').join(' ') : '';
+  const subjectText = Object.entries(s)
+    .filter(([k, v]) => k !== 'tags' && (typeof v === 'string' || typeof v === 'number'))
+    .map(([, v]) => String(v))
+    .join(' ');
+  return [receipt.kind, subjectText, receipt.note ?? '', tags];
+}
+
+export interface ReceiptLogOptions {
+  identity: Identity;
+  timestamper: Timestamper;
+  /** Extra receipt keys the audit accepts besides the log's own (keys/trusted). */
+  auditKeys?: string[];
+}
+
+export class ReceiptLog {
+  readonly store: SqliteLogStore;
+  readonly merkle: MerkleLog;
+  readonly origin: string;
+  private readonly id: Identity;
+  private readonly timestamper: Timestamper;
+  private readonly auditKeys: string[];
+  private readonly q: {
+    byId: Database.Statement<[string], EntryRow>;
+    byIdem: Database.Statement<[string], EntryRow>;
+    latestCp: Database.Statement<[], CheckpointRow>;
+    cpAt: Database.Statement<[number], CheckpointRow>;
+    coveringStamped: Database.Statement<[number], CheckpointRow>;
+  };
+  private stamping: Promise<void> | null = null;
+
+  private constructor(store: SqliteLogStore, opts: ReceiptLogOptions) {
+    this.store = store;
+    this.merkle = new MerkleLog(store);
+    this.id = opts.identity;
+    this.origin = opts.identity.origin;
+    this.timestamper = opts.timestamper;
+    this.auditKeys = opts.auditKeys ?? [];
+    const db = store.db;
+    this.q = {
+      byId: db.prepare('SELECT idx, id, kind, namespace, time, entry FROM entries WHERE id = ?'),
+      byIdem: db.prepare('SELECT idx, id, kind, namespace, time, entry FROM entries WHERE idempotency_key = ?'),
+      latestCp: db.prepare('SELECT * FROM checkpoints ORDER BY size DESC LIMIT 1'),
+      cpAt: db.prepare('SELECT * FROM checkpoints WHERE size = ?'),
+      coveringStamped: db.prepare('SELECT * FROM checkpoints WHERE size > ? AND tsa_token IS NOT NULL ORDER BY size DESC LIMIT 1'),
+    };
+  }
+
+  /** Opens the store for writing (takes the write lock). */
+  static open(opts: ReceiptLogOptions): ReceiptLog {
+    const store = openLogStore(opts.identity.paths.db);
+    try {
+      return new ReceiptLog(store, opts);
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  size(): number {
+    return this.store.size();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Writes
+
+  /** Build the unsigned receipt for a request (origin and time filled in). Throws BAD_INPUT for an invalid one. */
+  buildReceipt(req: RecordRequest, time: string): Receipt {
+    const r: Record<string, unknown> = {
+      v: 1,
+      kind: req.kind,
+      origin: this.origin,
+      time,
+      subject: req.subject,
+      evidence: req.evidence ?? [],
+    };
+    if (req.chainRef !== undefined) r.chainRef = req.chainRef;
+    if (req.note !== undefined) r.note = req.note;
+    if (req.supersedes !== undefined) r.supersedes = req.supersedes;
+    if (req.namespace !== undefined && req.namespace !== 'default') {
+      if (!NAMESPACED.has(req.kind)) throw new InputError('BAD_INPUT', `kind ${req.kind} does not take a namespace`);
+      r.namespace = req.namespace;
+    }
+    try {
+      return parseReceipt(r);
+    } catch (e) {
+      if (e instanceof VerificationError) throw new InputError('BAD_INPUT', e.message, { cause: e, hint: 'fix the fields named above' });
+      throw e;
+    }
+  }
+
+  /**
+   * Sign and append a batch in one transaction. Requests with an idempotency key already in the
+   * log (or earlier in the batch) get the earlier receipt back, and nothing new is written for them.
+   * Callers must not run two appends at once (the daemon's GroupCommitter serialises them).
+   */
+  async append(reqs: readonly RecordRequest[]): Promise<RecordResult[]> {
+    const time = new Date().toISOString();
+    const results: (RecordResult | undefined)[] = new Array(reqs.length);
+    const firstByKey = new Map<string, number>();
+    const fresh: { i: number; receipt: Receipt; key: string | undefined }[] = [];
+    reqs.forEach((req, i) => {
+      const key = req.idempotencyKey;
+      if (key !== undefined) {
+        const old = this.q.byIdem.get(key);
+        if (old) {
+          results[i] = this.resultOf(old);
+          return;
+        }
+        if (firstByKey.has(key)) return; // filled after the commit
+        firstByKey.set(key, i);
+      }
+      fresh.push({ i, receipt: this.buildReceipt(req, time), key });
+    });
+    if (fresh.length > 0) {
+      const signatures = await this.id.signer.signMany(fresh.map((f) => f.receipt));
+      const entries: Entry[] = fresh.map((f, k) => ({ receipt: f.receipt, signature: signatures[k]! }));
+      const bytes = entries.map((e) => canonicalBytes(e));
+      const hashes = bytes.map((b) => leafHash(b));
+      const db = this.store.db;
+      const insEntry = db.prepare('INSERT INTO entries (idx, id, kind, namespace, time, entry, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const insDigest = db.prepare('INSERT OR IGNORE INTO entry_digests (sha256, idx) VALUES (?, ?)');
+      const insFts = db.prepare('INSERT INTO entries_fts (rowid, kind, subject, note, tags) VALUES (?, ?, ?, ?, ?)');
+      const { firstIndex } = this.store.appendLeafHashes(hashes, (_tx, first) => {
+        entries.forEach((e, k) => {
+          const idx = first + k;
+          const r = e.receipt;
+          const ns = (r as { namespace?: string }).namespace ?? (NAMESPACED.has(r.kind) ? 'default' : null);
+          insEntry.run(idx, toHex(hashes[k]!), r.kind, ns, r.time, bytes[k]!, fresh[k]!.key ?? null);
+          for (const d of digestsOf(r)) insDigest.run(d, idx);
+          insFts.run(idx, ...ftsFields(r));
+        });
+      });
+      fresh.forEach((f, k) => {
+        const r = f.receipt as { namespace?: string };
+        results[f.i] = {
+          id: toHex(hashes[k]!),
+          index: firstIndex + k,
+          ...(NAMESPACED.has(f.receipt.kind) ? { namespace: r.namespace ?? 'default' } : {}),
+        };
+      });
+    }
+    reqs.forEach((req, i) => {
+      if (results[i] === undefined) results[i] = results[firstByKey.get(req.idempotencyKey!)!];
+    });
+    return results as RecordResult[];
+  }
+
+  private resultOf(row: EntryRow): RecordResult {
+    return { id: row.id, index: row.idx, ...(row.namespace !== null ? { namespace: row.namespace } : {}) };
+  }
+
+  /**
+   * Publish a signed checkpoint at the current size, unless the latest already has this size.
+   * Returns the (new or existing) checkpoint row. Its timestamp is added by stampPending().
+   */
+  publishCheckpoint(): CheckpointView {
+    const size = this.store.size();
+    const last = this.q.latestCp.get();
+    if (last && last.size === size) return this.view(last);
+    if (last && last.size > size) {
+      throw new InputError('STORE_CORRUPT', `the latest checkpoint has size ${last.size} but the tree has only ${size} leaves`, {
+        hint: 'the store lost committed leaves; run `remembrancer verify`',
+      });
+    }
+    const note = signCheckpoint({ origin: this.origin, size, root: this.merkle.root(size) }, this.id.checkpointSignerKey);
+    this.store.db.prepare('INSERT INTO checkpoints (size, note, created_at) VALUES (?, ?, ?)').run(size, note, new Date().toISOString());
+    return this.view(this.q.cpAt.get(size)!);
+  }
+
+  /**
+   * Timestamp every checkpoint that lacks a token (newest first, at most `max`). A failure is
+   * recorded on the row and retried next time; it never blocks appends. Concurrent calls share one pass.
+   */
+  stampPending(max = 16): Promise<void> {
+    if (!this.stamping) {
+      this.stamping = this.stampPass(max).finally(() => {
+        this.stamping = null;
+      });
+    }
+    return this.stamping;
+  }
+
+  private async stampPass(max: number): Promise<void> {
+    const rows = this.store.db
+      .prepare('SELECT * FROM checkpoints WHERE tsa_token IS NULL ORDER BY size DESC LIMIT ?')
+      .all(max) as CheckpointRow[];
+    for (const row of rows) {
+      const digest = sha256(checkpointBody(row.note));
+      try {
+        const s = await this.timestamper.stamp(digest);
+        this.store.db
+          .prepare('UPDATE checkpoints SET tsa_token = ?, tsa_certs = ?, tsa_time = ?, tsa_name = ?, tsa_dev = ?, tsa_error = NULL, tsa_attempts = tsa_attempts + 1 WHERE size = ?')
+          .run(s.token, JSON.stringify(s.certificates), s.genTime.toISOString(), s.tsa, s.dev ? 1 : 0, row.size);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        this.store.db.prepare('UPDATE checkpoints SET tsa_error = ?, tsa_attempts = tsa_attempts + 1 WHERE size = ?').run(msg.slice(0, 500), row.size);
+        if (!isRemembrancerError(e)) throw e;
+      }
+    }
+  }
+
+  /** Publish a checkpoint now and timestamp it; returns it with its timestamp state. */
+  async checkpointNow(): Promise<CheckpointView> {
+    const cp = this.publishCheckpoint();
+    if (cp.timestamp.state !== 'stamped') await this.stampPending();
+    return this.view(this.q.cpAt.get(cp.size)!);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reads
+
+  private view(row: CheckpointRow): CheckpointView {
+    const cp = parseCheckpoint(row.note);
+    let timestamp: TimestampState;
+    if (row.tsa_token) {
+      timestamp = { state: 'stamped', genTime: row.tsa_time ?? undefined, tsa: row.tsa_name ?? undefined, dev: row.tsa_dev === 1 } as TimestampState;
+    } else if (row.tsa_error) {
+      timestamp = { state: 'failed', error: row.tsa_error };
+    } else {
+      timestamp = { state: 'pending' };
+    }
+    return { size: row.size, root: toBase64(cp.root), note: row.note, createdAt: row.created_at, timestamp };
+  }
+
+  latestCheckpoint(): CheckpointView | null {
+    const row = this.q.latestCp.get();
+    return row ? this.view(row) : null;
+  }
+
+  private row(id: string): EntryRow {
+    const row = this.q.byId.get(id);
+    if (!row) throw new InputError('NOT_FOUND', `no receipt ${id} in this log`, { hint: 'check the id with `remembrancer list`' });
+    return row;
+  }
+
+  private entryOf(row: EntryRow): Entry {
+    return parseJson(row.entry) as Entry;
+  }
+
+  get(id: string): ReceiptView {
+    const row = this.row(id);
+    return { id: row.id, index: row.idx, entry: this.entryOf(row) };
+  }
+
+  private item(row: EntryRow): ListItem {
+    const receipt = this.entryOf(row).receipt;
+    return {
+      id: row.id,
+      index: row.idx,
+      kind: row.kind,
+      time: row.time,
+      ...(row.namespace !== null ? { namespace: row.namespace } : {}),
+      summary: summarize(receipt),
+    };
+  }
+
+  list(req: ListRequest): Page<ListItem> {
+    const limit = pageSize(req.limit);
+    const before = decodeCursor(req.cursor);
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (before !== undefined) {
+      where.push('idx < ?');
+      args.push(before);
+    }
+    if (req.kind !== undefined) {
+      where.push('kind = ?');
+      args.push(req.kind);
+    }
+    if (req.namespace !== undefined) {
+      where.push('namespace = ?');
+      args.push(req.namespace);
+    }
+    const rows = this.store.db
+      .prepare(`SELECT idx, id, kind, namespace, time, entry FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY idx DESC LIMIT ?`)
+      .all(...args, limit + 1) as EntryRow[];
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    return { items: page.map((r) => this.item(r)), nextCursor: more ? String(page[page.length - 1]!.idx) : null };
+  }
+
+  search(req: SearchRequest): Page<SearchHit> {
+    const limit = pageSize(req.limit);
+    const offset = decodeCursor(req.cursor) ?? 0;
+    const match = ftsQuery(req.query);
+    const where: string[] = ['entries_fts MATCH ?'];
+    const args: (string | number)[] = [match];
+    if (req.kind !== undefined) {
+      where.push('e.kind = ?');
+      args.push(req.kind);
+    }
+    if (req.namespace !== undefined) {
+      where.push('e.namespace = ?');
+      args.push(req.namespace);
+    }
+    const rows = this.store.db
+      .prepare(
+        `SELECT e.idx, e.id, e.kind, e.namespace, e.time, e.entry,
+                snippet(entries_fts, -1, '[', ']', '…', 12) AS snippet
+           FROM entries_fts JOIN entries e ON e.idx = entries_fts.rowid
+          WHERE ${where.join(' AND ')}
+          ORDER BY bm25(entries_fts), e.idx DESC
+          LIMIT ? OFFSET ?`,
+      )
+      .all(...args, limit + 1, offset) as (EntryRow & { snippet: string })[];
+    const more = rows.length > limit;
+    return {
+      items: rows.slice(0, limit).map((r) => ({ ...this.item(r), snippet: r.snippet })),
+      nextCursor: more ? String(offset + limit) : null,
+    };
+  }
+
+  findBySha256(digest: string): string[] {
+    return (this.store.db.prepare('SELECT e.id FROM entry_digests d JOIN entries e ON e.idx = d.idx WHERE d.sha256 = ? ORDER BY e.idx').all(digest) as { id: string }[]).map(
+      (r) => r.id,
+    );
+  }
+
+  /** Inclusion proof of `id` in the latest checkpoint covering it (published now if needed). */
+  proof(id: string): ProofView {
+    const row = this.row(id);
+    let cp = this.q.latestCp.get();
+    if (!cp || cp.size <= row.idx) {
+      this.publishCheckpoint();
+      cp = this.q.latestCp.get()!;
+    }
+    const hashes = this.merkle.inclusionProof(row.idx, cp.size).map(toBase64);
+    return { id, logIndex: row.idx, treeSize: cp.size, hashes, checkpoint: cp.note };
+  }
+
+  /** The offline bundle of `id`, proven in the newest timestamped checkpoint covering it. */
+  async bundle(id: string): Promise<Bundle> {
+    const row = this.row(id);
+    let cp = this.q.coveringStamped.get(row.idx);
+    if (!cp) {
+      await this.checkpointNow();
+      cp = this.q.coveringStamped.get(row.idx);
+      if (!cp) {
+        const latest = this.q.latestCp.get();
+        throw new InputError('TSA_UNAVAILABLE', `no timestamped checkpoint covers ${id} yet${latest?.tsa_error ? `: ${latest.tsa_error}` : ''}`, {
+          hint: 'check the TSA ([[tsa]] in config.toml) and retry `remembrancer bundle`',
+        });
+      }
+    }
+    return {
+      mediaType: BUNDLE_MEDIA_TYPE,
+      entry: this.entryOf(row),
+      publicKey: this.id.publicKey,
+      inclusionProof: { logIndex: row.idx, treeSize: cp.size, hashes: this.merkle.inclusionProof(row.idx, cp.size).map(toBase64) },
+      checkpoint: cp.note,
+      checkpointKey: this.id.checkpointVerifierKey,
+      timestamp: toBase64(cp.tsa_token!),
+      tsaCertificates: JSON.parse(cp.tsa_certs ?? '[]') as string[],
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Audit
+
+  /**
+   * Full audit (DESIGN §3 `verify`): every entry parses, hashes to its stored leaf and id and is
+   * signed by a trusted key; no gaps; fsck of every stored node; every checkpoint's signature,
+   * root and token; consistency between consecutive checkpoints.
+   */
+  async audit(onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
+    return auditLog(this.store, {
+      origin: this.origin,
+      checkpointKey: this.id.checkpointVerifierKey,
+      receiptKeys: [this.id.publicKey, ...this.auditKeys],
+      tsaAnchors: this.timestamper.anchors,
+      ...(onProgress ? { onProgress } : {}),
+    });
+  }
+}
+
+export interface AuditOptions {
+  origin: string;
+  checkpointKey: string;
+  receiptKeys: string[];
+  tsaAnchors: string[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Open the store read-only and audit it (works while a writer holds the lock). */
+export async function auditStore(dbPath: string, opts: AuditOptions): Promise<VerifyReport> {
+  let reader: SqliteLogReader;
+  try {
+    reader = openLogStoreReadOnly(dbPath);
+  } catch (e) {
+    if (isRemembrancerError(e) && e.code === 'NOT_INITIALISED') throw e;
+    return { ok: false, checks: [{ name: 'store', ok: false, detail: `cannot read the log database: ${(e as Error).message}` }] };
+  }
+  try {
+    return await auditLog(reader, opts);
+  } finally {
+    reader.close();
+  }
+}
+
+const AUDIT_CHUNK = 1000;
+
+export async function auditLog(reader: SqliteLogReader, opts: AuditOptions): Promise<VerifyReport> {
+  const checks: CheckResult[] = [];
+  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  const guard = async (name: string, fn: () => Promise<string> | string) => {
+    try {
+      add(name, true, await fn());
+    } catch (e) {
+      add(name, false, e instanceof Error ? e.message : String(e));
+    }
+  };
+  const merkle = new MerkleLog(reader);
+  const db = reader.db;
+  let size = 0;
+  await guard('store', () => {
+    size = reader.size();
+    const integrity = db.pragma('quick_check', { simple: true }) as string;
+    if (integrity !== 'ok') throw new Error(`SQLite quick_check: ${integrity}`);
+    return `readable, tree size ${size}`;
+  });
+  if (!checks[0]!.ok) return { ok: false, checks };
+
+  await guard('no gaps', () => {
+    const r = db.prepare('SELECT COUNT(*) AS n, MIN(idx) AS lo, MAX(idx) AS hi FROM entries').get() as { n: number; lo: number | null; hi: number | null };
+    if (r.n !== size || (size > 0 && (r.lo !== 0 || r.hi !== size - 1))) {
+      throw new Error(`the tree has ${size} leaves but the store holds ${r.n} entries (indices ${r.lo ?? '-'}…${r.hi ?? '-'})`);
+    }
+    return `${size} entries for ${size} leaves`;
+  });
+
+  await guard('tree (fsck)', () => {
+    const f = reader.fsck();
+    if (!f.ok) throw new Error(`node (level ${f.level}, index ${f.index}): ${f.message}`);
+    return `${f.nodes} stored nodes recomputed from the leaves`;
+  });
+
+  const verifier = await ReceiptVerifier.create(opts.receiptKeys);
+  await guard('entries', async () => {
+    const sel = db.prepare('SELECT idx, id, entry FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx');
+    for (let start = 0; start < size; start += AUDIT_CHUNK) {
+      const end = Math.min(size, start + AUDIT_CHUNK);
+      const rows = sel.all(start, end) as { idx: number; id: string; entry: Buffer }[];
+      const leaves = reader.getLeafHashes(start, end);
+      const entries: Entry[] = [];
+      for (const row of rows) {
+        const leaf = leafHash(row.entry);
+        if (toHex(leaf) !== toHex(leaves[row.idx - start]!)) throw new Error(`entry ${row.idx}: its bytes do not hash to leaf ${row.idx} of the tree`);
+        if (row.id !== toHex(leaf)) throw new Error(`entry ${row.idx}: stored id ${row.id} is not its leaf hash`);
+        let entry: Entry;
+        try {
+          entry = parseEntry(parseJson(row.entry));
+        } catch (e) {
+          throw new Error(`entry ${row.idx}: ${(e as Error).message}`, { cause: e });
+        }
+        if (toHex(canonicalBytes(entry)) !== toHex(new Uint8Array(row.entry))) throw new Error(`entry ${row.idx}: stored bytes are not canonical JSON`);
+        if (entry.receipt.origin !== opts.origin) throw new Error(`entry ${row.idx}: origin ${entry.receipt.origin} is not this log's ${opts.origin}`);
+        entries.push(entry);
+      }
+      const results = await verifier.verifyMany(entries);
+      const bad = results.findIndex((r) => r instanceof Error);
+      if (bad >= 0) throw new Error(`entry ${start + bad}: ${(results[bad] as Error).message}`);
+      opts.onProgress?.(end, size);
+    }
+    return `${size} entries: canonical, hashed into the tree, signed by a trusted key`;
+  });
+
+  const cps = db.prepare('SELECT * FROM checkpoints ORDER BY size').all() as CheckpointRow[];
+  let parsed: { size: number; root: Uint8Array }[] = [];
+  await guard('checkpoint signatures', () => {
+    parsed = cps.map((row) => {
+      try {
+        const cp = verifyCheckpoint(row.note, opts.checkpointKey, { origin: opts.origin });
+        if (cp.size !== row.size) throw new Error(`stored under size ${row.size} but the note says ${cp.size}`);
+        if (cp.size > size) throw new Error(`size ${cp.size} is beyond the tree (${size})`);
+        const root = merkle.root(cp.size);
+        if (toHex(root) !== toHex(cp.root)) throw new Error(`root differs from the tree's root at size ${cp.size}`);
+        return { size: cp.size, root: cp.root };
+      } catch (e) {
+        throw new Error(`checkpoint at size ${row.size}: ${(e as Error).message}`, { cause: e });
+      }
+    });
+    if (cps.length === 0) return 'no checkpoints yet';
+    return `${cps.length} checkpoints signed by the log key, each matching the tree`;
+  });
+
+  await guard('checkpoint timestamps', () => {
+    const missing: number[] = [];
+    let dev = 0;
+    for (const row of cps) {
+      if (!row.tsa_token) {
+        missing.push(row.size);
+        continue;
+      }
+      try {
+        const v = verifyTimestampToken(new Uint8Array(row.tsa_token), {
+          digest: sha256(checkpointBody(row.note)),
+          trustedCAs: opts.tsaAnchors,
+          extraCerts: JSON.parse(row.tsa_certs ?? '[]') as string[],
+        });
+        if (v.devTsa) dev++;
+      } catch (e) {
+        throw new Error(`checkpoint at size ${row.size}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    if (missing.length > 0) {
+      throw new Error(`${missing.length} checkpoint(s) untimestamped (sizes ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}); they are retried in the background`);
+    }
+    if (cps.length === 0) return 'no checkpoints yet';
+    return `${cps.length} RFC 3161 tokens valid${dev > 0 ? ` (${dev} from the dev TSA)` : ''}`;
+  });
+
+  await guard('checkpoint consistency', () => {
+    if (parsed.length !== cps.length) throw new Error('not checked: depends on checkpoint signatures');
+    let n = 0;
+    for (let i = 1; i < parsed.length; i++) {
+      const a = parsed[i - 1]!;
+      const b = parsed[i]!;
+      const proof = a.size === 0 ? [] : merkle.consistencyProof(a.size, b.size);
+      verifyConsistency({ size1: a.size, size2: b.size, proof, root1: a.root, root2: b.root });
+      n++;
+    }
+    return `${n} consecutive pairs consistent`;
+  });
+
+  return { ok: checks.every((c) => c.ok), checks };
+}
