@@ -4,6 +4,7 @@ import { canonicalBytes } from '../canonical.js';
 import { InputError, VerificationError } from '../errors.js';
 import { parseReceipt, type Entry, type Receipt } from '../receipt.js';
 import { importSigningKey, type SigningKeyInfo } from './keys.js';
+import { nativeSigningKey, signDetachedNative, type NativeSigningKey } from './native.js';
 
 // Deterministic signatures: no random salt notation (OpenPGP.js adds one by default for v4), so
 // the signature packet holds only what GnuPG itself would write.
@@ -47,18 +48,27 @@ export class ReceiptSigner {
   readonly info: SigningKeyInfo;
   readonly armoredPublicKey: string;
   private readonly key: openpgp.PrivateKey;
+  /** Set when the signing key is v4 EdDSA-legacy Ed25519: signatures are then made by node:crypto. */
+  private readonly native: NativeSigningKey | undefined;
 
-  private constructor(key: openpgp.PrivateKey, info: SigningKeyInfo, armoredPublicKey: string) {
+  private constructor(key: openpgp.PrivateKey, info: SigningKeyInfo, armoredPublicKey: string, native: NativeSigningKey | undefined) {
+    this.native = native;
     this.key = key;
     this.info = info;
     this.armoredPublicKey = armoredPublicKey;
   }
 
   /** Import (and, with `passphrase`, unlock) an armored secret key; see importSigningKey for what is refused. */
-  static async create(armoredSecretKey: string, options: { passphrase?: string } = {}): Promise<ReceiptSigner> {
+  /**
+   * `useOpenPgpJs` forces OpenPGP.js for every signature (tests compare both paths; the default
+   * uses the node:crypto fast path for Ed25519 keys, see native.ts).
+   */
+  static async create(armoredSecretKey: string, options: { passphrase?: string; useOpenPgpJs?: boolean } = {}): Promise<ReceiptSigner> {
     const imported = await importSigningKey(armoredSecretKey, options);
     const { key, armoredPrivateKey: _secret, armoredPublicKey, ...info } = imported;
-    return new ReceiptSigner(key, info, armoredPublicKey);
+    const signing = await key.getSigningKey();
+    const native = options.useOpenPgpJs ? undefined : nativeSigningKey(signing.keyPacket as openpgp.SecretKeyPacket);
+    return new ReceiptSigner(key, info, armoredPublicKey, native);
   }
 
   /** Primary key fingerprint (40 lowercase hex). */
@@ -79,6 +89,7 @@ export class ReceiptSigner {
       }
       throw e;
     }
+    if (this.native) return signDetachedNative(this.native, canonicalBytes(receipt));
     const message = await openpgp.createMessage({ binary: canonicalBytes(receipt) });
     return openpgp.sign({ message, signingKeys: this.key, detached: true, format: 'armored', config: SIGN_CONFIG });
   }
