@@ -379,6 +379,12 @@ describe('when pieces are missing or malformed', () => {
     await expectFailure(b, 'schema', 'BUNDLE_SCHEMA');
   });
 
+  it('a value that is not I-JSON (from an embedder, not parseJson) fails the schema check', async () => {
+    const b = fresh();
+    b.entry.signature = b.entry.signature.replace('-----END', '\ud800-----END');
+    await expectFailure(b, 'schema', 'BUNDLE_SCHEMA');
+  });
+
   it('input that is not a bundle at all throws InputError UNKNOWN_MEDIA_TYPE', async () => {
     for (const v of [null, [], 'x', { ...fresh(), mediaType: 'application/json' }, {}]) {
       for (const p of [verifyBundleReport(v, kit.policy()), verifyBundle(v, kit.policy())]) {

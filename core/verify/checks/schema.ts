@@ -1,6 +1,7 @@
 // Check "schema": the input is a v1 bundle (else InputError UNKNOWN_MEDIA_TYPE, exit 2), every field
 // is well-formed (SchemaError BUNDLE_SCHEMA listing each bad field), and the pieces every
 // verification needs are present. A missing piece fails here; it is never skipped.
+import { findNonJson } from '../../canonical.js';
 import { VerificationError } from '../../errors.js';
 import { parseBundle, type Bundle, type Entry, type InclusionProofJson } from '../../receipt.js';
 
@@ -15,6 +16,10 @@ const REQUIRED = ['entry', 'inclusionProof', 'checkpoint'] as const;
 
 export function checkSchema(input: unknown): { bundle: CompleteBundle; detail: string } {
   const bundle = parseBundle(input);
+  // parseJson already refuses non-I-JSON text; an embedder may hand us any value. A lone surrogate
+  // in, say, the signature would otherwise surface later as a canonicalisation error.
+  const bad = findNonJson(input);
+  if (bad) throw new VerificationError('BUNDLE_SCHEMA', `bundle is not I-JSON at ${bad.path}: ${bad.reason}`);
   const missing = REQUIRED.filter((k) => bundle[k] === undefined);
   if (missing.length > 0) {
     throw new VerificationError('BUNDLE_SCHEMA', `bundle has no ${missing.join(', ')}`, {
