@@ -11,6 +11,7 @@ const modules: Record<string, () => Promise<{ bench: Bench }>> = {
   merkle: () => import('./merkle.js'),
   signing: () => import('./signing.js'),
   timestamp: () => import('./timestamp.js'),
+  record: () => import('./record.js'),
 };
 
 async function main(): Promise<void> {
