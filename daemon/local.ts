@@ -35,6 +35,27 @@ export interface LocalServiceOptions {
   mode?: 'direct' | 'daemon';
   /** Called after every committed batch (metrics). */
   onBatch?: (size: number, ms: number) => void;
+  /** Called after every RFC 3161 request (metrics, readiness). */
+  onTimestamp?: (ok: boolean, ms: number, error?: unknown) => void;
+}
+
+/** Report every stamp() call of `t` to `observe`. */
+function observeTimestamper(t: Timestamper, observe: NonNullable<LocalServiceOptions['onTimestamp']>): Timestamper {
+  return {
+    dev: t.dev,
+    anchors: t.anchors,
+    async stamp(digest) {
+      const t0 = performance.now();
+      try {
+        const s = await t.stamp(digest);
+        observe(true, performance.now() - t0);
+        return s;
+      } catch (e) {
+        observe(false, performance.now() - t0, e);
+        throw e;
+      }
+    },
+  };
 }
 
 export class LocalService implements Service {
@@ -45,6 +66,7 @@ export class LocalService implements Service {
   private readonly mode: 'direct' | 'daemon';
   private closed = false;
   private wrote = false;
+  #writeFailure: InputError | null = null;
 
   private constructor(log: ReceiptLog, identity: Identity, timestamper: Timestamper, opts: LocalServiceOptions) {
     this.log = log;
@@ -52,12 +74,33 @@ export class LocalService implements Service {
     this.timestamper = timestamper;
     this.mode = opts.mode ?? 'direct';
     const r = identity.config.remembrancer;
-    this.committer = new GroupCommitter((reqs) => log.append(reqs), { batchMax: r.batch_max, queueMax: r.queue_max }, opts.onBatch);
+    this.committer = new GroupCommitter((reqs) => this.commit(reqs), { batchMax: r.batch_max, queueMax: r.queue_max }, opts.onBatch);
+  }
+
+  /**
+   * One group commit. After a storage failure (disk full, read-only, I/O error) appends stop: every
+   * later record fails with the same IO error until the process restarts, so a flapping disk never
+   * interleaves half-failed batches with acknowledged ones.
+   */
+  private async commit(reqs: RecordRequest[]): Promise<RecordResult[]> {
+    if (this.#writeFailure) throw this.#writeFailure;
+    try {
+      return await this.log.append(reqs);
+    } catch (e) {
+      if (e instanceof InputError && e.code === 'IO') this.#writeFailure = e;
+      throw e;
+    }
+  }
+
+  /** The storage failure that stopped appends, if any. */
+  get writeFailure(): InputError | null {
+    return this.#writeFailure;
   }
 
   static async open(home: string, opts: LocalServiceOptions = {}): Promise<LocalService> {
     const identity = await loadIdentity(home);
-    const timestamper = await openTimestamper(home, identity.config);
+    const base = await openTimestamper(home, identity.config);
+    const timestamper = opts.onTimestamp ? observeTimestamper(base, opts.onTimestamp) : base;
     const log = ReceiptLog.open({ identity, timestamper, auditKeys: trustedReceiptKeys(identity.paths).slice(1) });
     return new LocalService(log, identity, timestamper, opts);
   }
@@ -67,6 +110,7 @@ export class LocalService implements Service {
   }
 
   async record(req: RecordRequest): Promise<RecordResult> {
+    if (this.#writeFailure) throw this.#writeFailure;
     // Check this caller's request alone first, so a bad one never fails a whole batch.
     this.log.buildReceipt(req, new Date().toISOString());
     for (const [field, ref] of [
@@ -133,15 +177,16 @@ export class LocalService implements Service {
   }
 
   /**
-   * Finish queued writes; in direct mode also publish and timestamp a checkpoint covering them
-   * (DESIGN §3: "before the command exits"), then release the store.
+   * Finish queued writes, then publish and timestamp a checkpoint covering them (direct mode: if
+   * this command wrote, DESIGN §3 "before the command exits"; daemon mode: always, the final
+   * checkpoint of a graceful stop), then release the store.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
       await this.committer.drain();
-      if (this.wrote && this.mode === 'direct') await this.log.checkpointNow();
+      if ((this.wrote && this.mode === 'direct') || this.mode === 'daemon') await this.log.checkpointNow();
     } finally {
       this.log.close();
     }

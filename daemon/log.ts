@@ -14,7 +14,7 @@ import { BUNDLE_MEDIA_TYPE, parseEntry, parseReceipt, type Bundle, type Entry, t
 import { verifyTimestampToken } from '../core/timestamp/index.js';
 import { openLogStore, openLogStoreReadOnly, type SqliteLogReader, type SqliteLogStore } from './store/index.js';
 import type { Identity } from './home.js';
-import type { Timestamper } from './timestamper.js';
+import type { Stamp, Timestamper } from './timestamper.js';
 import {
   LIMITS,
   type CheckpointView,
@@ -116,6 +116,33 @@ function ftsFields(receipt: Receipt): [string, string, string, string] {
     .map(([, v]) => String(v))
     .join(' ');
   return [receipt.kind, subjectText, receipt.note ?? '', tags];
+}
+
+/**
+ * A SQLite failure that means the disk or the home cannot take writes (full, read-only, I/O
+ * error), as InputError IO with a hint; undefined for anything else. SQLite rolls the transaction
+ * back, so the store keeps every committed batch and nothing of the failed one.
+ */
+export function storageWriteError(e: unknown, dbPath: string, what: string): InputError | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
+  const restart = 'then restart the daemon (or rerun the command); everything acknowledged before is intact';
+  if (code === 'SQLITE_FULL') {
+    return new InputError('IO', `cannot ${what}: the disk holding ${dbPath} is full (${code})`, { hint: `free disk space, ${restart}`, cause: e });
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return new InputError('IO', `cannot ${what}: the log database ${dbPath} is read-only (${code})`, {
+      hint: `make the home directory and its files writable by this user, ${restart}`,
+      cause: e,
+    });
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') {
+    return new InputError('IO', `cannot ${what}: disk I/O error on ${dbPath} (${code})`, {
+      hint: `check the disk, its free space and the file size limit (ulimit -f), ${restart}`,
+      cause: e,
+    });
+  }
+  return undefined;
 }
 
 export interface ReceiptLogOptions {
@@ -237,7 +264,7 @@ export class ReceiptLog {
       const insEntry = db.prepare('INSERT INTO entries (idx, id, kind, namespace, time, entry, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?)');
       const insDigest = db.prepare('INSERT OR IGNORE INTO entry_digests (sha256, idx) VALUES (?, ?)');
       const insFts = db.prepare('INSERT INTO entries_fts (rowid, kind, subject, note, tags) VALUES (?, ?, ?, ?, ?)');
-      const { firstIndex } = this.store.appendLeafHashes(hashes, (_tx, first) => {
+      const { firstIndex } = this.writing('append receipts', () => this.store.appendLeafHashes(hashes, (_tx, first) => {
         entries.forEach((e, k) => {
           const idx = first + k;
           const r = e.receipt;
@@ -246,7 +273,7 @@ export class ReceiptLog {
           for (const d of digestsOf(r)) insDigest.run(d, idx);
           insFts.run(idx, ...ftsFields(r));
         });
-      });
+      }));
       fresh.forEach((f, k) => {
         const r = f.receipt as { namespace?: string };
         results[f.i] = {
@@ -260,6 +287,15 @@ export class ReceiptLog {
       if (results[i] === undefined) results[i] = results[firstByKey.get(req.idempotencyKey!)!];
     });
     return results as RecordResult[];
+  }
+
+  /** Run a write; storage failures (disk full, read-only, I/O) become InputError IO with a hint. */
+  private writing<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw storageWriteError(e, this.store.path, what) ?? e;
+    }
   }
 
   private resultOf(row: EntryRow): RecordResult {
@@ -280,7 +316,9 @@ export class ReceiptLog {
       });
     }
     const note = signCheckpoint({ origin: this.origin, size, root: this.merkle.root(size) }, this.id.checkpointSignerKey);
-    this.store.db.prepare('INSERT INTO checkpoints (size, note, created_at) VALUES (?, ?, ?)').run(size, note, new Date().toISOString());
+    this.writing('publish a checkpoint', () =>
+      this.store.db.prepare('INSERT INTO checkpoints (size, note, created_at) VALUES (?, ?, ?)').run(size, note, new Date().toISOString()),
+    );
     return this.view(this.q.cpAt.get(size)!);
   }
 
@@ -303,23 +341,36 @@ export class ReceiptLog {
       .all(max) as CheckpointRow[];
     for (const row of rows) {
       const digest = sha256(checkpointBody(row.note));
+      let s: Stamp;
       try {
-        const s = await this.timestamper.stamp(digest);
+        s = await this.timestamper.stamp(digest);
+      } catch (e) {
+        if (!this.store.db.open) return;
+        const msg = e instanceof Error ? e.message : String(e);
+        this.writing('record a timestamp failure', () =>
+          this.store.db.prepare('UPDATE checkpoints SET tsa_error = ?, tsa_attempts = tsa_attempts + 1 WHERE size = ?').run(msg.slice(0, 500), row.size),
+        );
+        if (!isRemembrancerError(e)) throw e;
+        // The TSA is down or refusing: the older rows would fail the same way; retry them next pass.
+        return;
+      }
+      if (!this.store.db.open) return;
+      this.writing('store a timestamp', () =>
         this.store.db
           .prepare('UPDATE checkpoints SET tsa_token = ?, tsa_certs = ?, tsa_time = ?, tsa_name = ?, tsa_dev = ?, tsa_error = NULL, tsa_attempts = tsa_attempts + 1 WHERE size = ?')
-          .run(s.token, JSON.stringify(s.certificates), s.genTime.toISOString(), s.tsa, s.dev ? 1 : 0, row.size);
-      } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        this.store.db.prepare('UPDATE checkpoints SET tsa_error = ?, tsa_attempts = tsa_attempts + 1 WHERE size = ?').run(msg.slice(0, 500), row.size);
-        if (!isRemembrancerError(e)) throw e;
-      }
+          .run(s.token, JSON.stringify(s.certificates), s.genTime.toISOString(), s.tsa, s.dev ? 1 : 0, row.size),
+      );
     }
   }
 
   /** Publish a checkpoint now and timestamp it; returns it with its timestamp state. */
   async checkpointNow(): Promise<CheckpointView> {
     const cp = this.publishCheckpoint();
-    if (cp.timestamp.state !== 'stamped') await this.stampPending();
+    if (cp.timestamp.state !== 'stamped') {
+      await this.stampPending();
+      // A pass already running when we published selected its rows before ours existed: run one more.
+      if (!this.q.cpAt.get(cp.size)!.tsa_token) await this.stampPending();
+    }
     return this.view(this.q.cpAt.get(cp.size)!);
   }
 

@@ -3,9 +3,8 @@
 // { name, ok, detail }; a check whose input did not verify still appears, as "not checked", so a
 // report never has fewer checks. verify() runs the same checks and throws the first failure.
 import { InputError, RemembrancerError, VerificationError } from '../errors.js';
-import type { NoteVerifier } from '../checkpoint/note.js';
 import type { TimestampVerification } from '../timestamp/verify.js';
-import { checkCheckpointSignature, parseCheckpointKeys } from './checks/checkpoint.js';
+import { CheckpointKeys, checkCheckpointSignature } from './checks/checkpoint.js';
 import { checkInclusion } from './checks/inclusion.js';
 import { checkLeafHash } from './checks/leaf.js';
 import { checkSchema } from './checks/schema.js';
@@ -70,7 +69,7 @@ class Checklist {
 export class BundleVerifier {
   private constructor(
     private readonly receiptKeys: ReceiptKeys,
-    private readonly checkpointKeys: NoteVerifier[],
+    private readonly checkpointKeys: CheckpointKeys,
     private readonly tsa: TsaTrust,
     private readonly allowMissingTimestamp: boolean,
   ) {}
@@ -90,7 +89,7 @@ export class BundleVerifier {
     if (policy.now !== undefined && !(policy.now instanceof Date && Number.isFinite(policy.now.getTime()))) {
       throw new InputError('BAD_INPUT', 'trust policy `now` is not a valid Date');
     }
-    const checkpointKeys = parseCheckpointKeys(policy.checkpointKeys);
+    const checkpointKeys = CheckpointKeys.create(policy.checkpointKeys);
     const tsa: TsaTrust = {
       roots: parseTsaRoots(policy.tsaRoots),
       policy: checkPolicyOid(policy.tsaPolicy),

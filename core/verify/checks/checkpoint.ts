@@ -13,46 +13,74 @@ const TRUST_HINT = "if you trust this log, pass its checkpoint verifier key with
 
 const keyLabel = (name: string, keyId: number): string => `${name}+${keyId.toString(16).padStart(8, '0')}`;
 
-/**
- * Parse the trusted verifier keys once, dropping exact duplicates (a key given in two trust files).
- * Throws InputError BAD_INPUT naming the key for a malformed one, or for two different keys with
- * the same name and id (policy, exit 2).
- */
-export function parseCheckpointKeys(vkeys: readonly string[]): NoteVerifier[] {
-  const out: NoteVerifier[] = [];
-  vkeys.forEach((vkey, i) => {
-    let v: NoteVerifier;
-    try {
-      v = parseVerifierKey(vkey);
-    } catch (e) {
-      if (e instanceof InputError) throw new InputError('BAD_INPUT', `trusted checkpoint key ${i + 1}: ${e.message}`, { cause: e });
-      throw e;
+/** Bundle keys remembered per verifier; the cache is dropped when it grows past this (hostile input). */
+const CACHE_LIMIT = 256;
+
+/** The trusted checkpoint keys, parsed once, and a cache of the keys bundles carry. */
+export class CheckpointKeys {
+  private readonly bundleKeys = new Map<string, NoteVerifier | { error: string }>();
+
+  private constructor(readonly trusted: readonly NoteVerifier[]) {}
+
+  /**
+   * Parse the trusted verifier keys, dropping exact duplicates (a key given in two trust files).
+   * Throws InputError BAD_INPUT naming the key for a malformed one, or for two different keys with
+   * the same name and id (policy, exit 2).
+   */
+  static create(vkeys: readonly string[]): CheckpointKeys {
+    const out: NoteVerifier[] = [];
+    vkeys.forEach((vkey, i) => {
+      let v: NoteVerifier;
+      try {
+        v = parseVerifierKey(vkey);
+      } catch (e) {
+        if (e instanceof InputError) throw new InputError('BAD_INPUT', `trusted checkpoint key ${i + 1}: ${e.message}`, { cause: e });
+        throw e;
+      }
+      const same = out.find((o) => o.name === v.name && o.keyId === v.keyId);
+      if (same === undefined) out.push(v);
+      else if (!bytesEqual(same.publicKey, v.publicKey)) {
+        throw new InputError('BAD_INPUT', `trusted checkpoint keys share the name and id ${keyLabel(v.name, v.keyId)} but differ`);
+      }
+    });
+    return new CheckpointKeys(out);
+  }
+
+  /** A bundle's checkpointKey (attacker-controlled): a malformed one fails the check, not the run. */
+  bundleKey(vkey: string): NoteVerifier {
+    let v = this.bundleKeys.get(vkey);
+    if (v === undefined) {
+      try {
+        v = parseVerifierKey(vkey);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        v = { error: e.message };
+      }
+      if (this.bundleKeys.size >= CACHE_LIMIT) this.bundleKeys.clear();
+      this.bundleKeys.set(vkey, v);
     }
-    const same = out.find((o) => o.name === v.name && o.keyId === v.keyId);
-    if (same === undefined) out.push(v);
-    else if (!bytesEqual(same.publicKey, v.publicKey)) {
-      throw new InputError('BAD_INPUT', `trusted checkpoint keys share the name and id ${keyLabel(v.name, v.keyId)} but differ`);
-    }
-  });
-  return out;
+    if ('error' in v) throw new VerificationError('CHECKPOINT_KEY', `the bundle's checkpointKey does not parse: ${v.error}`);
+    return v;
+  }
 }
 
 export function checkCheckpointSignature(
   bundle: CompleteBundle,
-  trusted: readonly NoteVerifier[],
+  keys: CheckpointKeys,
 ): { checkpoint: VerifiedCheckpoint; keyName: string; detail: string } {
+  const { trusted } = keys;
   const origin = bundle.entry.receipt.origin;
   let cp: VerifiedCheckpoint;
   try {
     cp = verifyCheckpoint(bundle.checkpoint, trusted, { origin });
   } catch (e) {
-    if (e instanceof VerificationError && e.code === 'CHECKPOINT_KEY') throw explainUntrusted(e, bundle, trusted);
+    if (e instanceof VerificationError && e.code === 'CHECKPOINT_KEY') throw explainUntrusted(e, bundle, keys);
     throw e;
   }
   // verifyNoteSignatures matched every verified line to a trusted key by name and id.
   const used = cp.verifiedBy.map((s) => trusted.find((v) => v.name === s.name && v.keyId === s.keyId)!);
   if (bundle.checkpointKey !== undefined) {
-    const own = bundleKey(bundle.checkpointKey);
+    const own = keys.bundleKey(bundle.checkpointKey);
     if (!used.some((v) => v.name === own.name && v.keyId === own.keyId && bytesEqual(v.publicKey, own.publicKey))) {
       throw new VerificationError(
         'CHECKPOINT_KEY',
@@ -69,21 +97,11 @@ export function checkCheckpointSignature(
   };
 }
 
-/** The bundle's checkpointKey (attacker-controlled): a malformed one fails this check, not the run. */
-function bundleKey(vkey: string): NoteVerifier {
-  try {
-    return parseVerifierKey(vkey);
-  } catch (e) {
-    if (e instanceof InputError) throw new VerificationError('CHECKPOINT_KEY', `the bundle's checkpointKey does not parse: ${e.message}`, { cause: e });
-    throw e;
-  }
-}
-
-function explainUntrusted(e: VerificationError, bundle: CompleteBundle, trusted: readonly NoteVerifier[]): VerificationError {
-  const none = trusted.length === 0 ? ' (the trust policy has no checkpoint keys)' : '';
+function explainUntrusted(e: VerificationError, bundle: CompleteBundle, keys: CheckpointKeys): VerificationError {
+  const none = keys.trusted.length === 0 ? ' (the trust policy has no checkpoint keys)' : '';
   if (bundle.checkpointKey !== undefined) {
     try {
-      const own = parseVerifierKey(bundle.checkpointKey);
+      const own = keys.bundleKey(bundle.checkpointKey);
       verifyCheckpoint(bundle.checkpoint, own);
       return new VerificationError(
         'CHECKPOINT_KEY',
