@@ -34,7 +34,10 @@ export type VerificationCode =
   | 'RECEIPT_SCHEMA'
   | 'LOG_FSCK'
   | 'LOG_GAP'
-  | 'NOT_FOUND_IN_LOG';
+  | 'NOT_FOUND_IN_LOG'
+  // Tiled logs (C2SP tlog-tiles, core/tiles)
+  | 'TILE_FORMAT' // a tile or entry bundle does not have the shape its path and the checkpoint imply
+  | 'CHECKPOINT_ROLLBACK'; // a checkpoint is smaller than one already verified for the same origin
 
 export type InputCode =
   | 'USAGE'
