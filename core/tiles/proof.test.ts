@@ -100,7 +100,7 @@ describe('TileTree', () => {
         const { tree } = treeOver(leaves, (path, b) => {
           if (path !== target) return b;
           const c = b.slice();
-          c[byte % c.length] ^= 1;
+          c[byte % c.length]! ^= 1;
           return c;
         });
         await expectCode(verifyRootByTiles(tree, size, rootFromLeafHashes(leaves)), 'ROOT_MISMATCH');

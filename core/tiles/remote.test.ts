@@ -89,7 +89,7 @@ describe('verifyTiledLog', () => {
   });
 
   it('finds every receipt recording an artifact digest, with all entries folded into the root', async () => {
-    const digest = entries[3]!.receipt.subject.sha256 as string;
+    const digest = (entries[3]!.receipt.subject as { sha256: string }).sha256;
     const r = await verifyTiledLog(memoryLog(bytes, leaves, checkpoint), options({ target: { kind: 'artifact', sha256: digest } }));
     expect(failed(r)).toEqual({});
     expect(r.receipts).toEqual([{ id: toHex(leaves[3]!), index: 3 }]);
@@ -106,13 +106,13 @@ describe('verifyTiledLog', () => {
     const tile = memoryLog(bytes, leaves, checkpoint);
     const row = new Uint8Array(256 * 32);
     leaves.slice(0, 256).forEach((l, i) => row.set(l, i * 32));
-    row[11 * 32] ^= 1; // a sibling on leaf 10's path
+    row[11 * 32]! ^= 1; // a sibling on leaf 10's path
     tile.override.set('tile/0/000', row);
     expect(failed(await verifyTiledLog(tile, options({ target: { kind: 'id', id, index: 10 } })))).toMatchObject({ 'inclusion proof': 'ROOT_MISMATCH' });
 
     const bundle = memoryLog(bytes, leaves, checkpoint);
     const b = encodeEntryBundle(bytes.slice(0, 256));
-    b[100] ^= 1;
+    b[100]! ^= 1;
     bundle.override.set('tile/entries/000', b);
     expect(failed(await verifyTiledLog(bundle, options({ target: { kind: 'index', index: 0 } })))).toMatchObject({ 'inclusion proof': 'ROOT_MISMATCH' });
 
