@@ -249,6 +249,7 @@ describe('verify (whole log)', () => {
       'no gaps',
       'tree (fsck)',
       'entries',
+      'memory content',
       'checkpoint signatures',
       'checkpoint timestamps',
       'checkpoint consistency',

@@ -11,7 +11,7 @@ import { openService } from '../daemon/local.js';
 import { rpcClient, socketAlive } from '../daemon/rpc.js';
 import type { CheckResult, RecordRequest, Service, VerifyReport } from '../daemon/service.js';
 import { loadDevTsa, serveTsa } from '../daemon/tsa/index.js';
-import { parseIdArg, parseSha256Arg, parseTextArg } from './args.js';
+import { parseIdArg, parseListenArg, parseSha256Arg, parseTextArg } from './args.js';
 import { sha256File } from './files.js';
 import { EXIT_OK, EXIT_VERIFY_FAILED, printFields, printJson, printTable, progressBar } from './output.js';
 import type { GlobalOptions } from './program.js';
@@ -61,15 +61,26 @@ export interface RecordArtifactOptions extends CommonRecordOptions {
   file?: string;
   sha256?: string;
   name?: string;
+  namespace: string;
 }
 export interface RecordDecisionOptions extends CommonRecordOptions {
   title: string;
   body: string;
+  namespace: string;
 }
 export interface RecordMemoryOptions extends CommonRecordOptions {
   text: string;
   tag: string[];
   namespace: string;
+  supersedes?: string;
+}
+export interface ListOptions {
+  kind?: string;
+  limit?: number;
+  cursor?: string;
+  namespace?: string;
+  allNamespaces?: boolean;
+  history?: boolean;
 }
 
 async function common(o: CommonRecordOptions): Promise<Pick<RecordRequest, 'evidence' | 'chainRef' | 'note' | 'idempotencyKey'>> {
@@ -118,6 +129,7 @@ export async function recordArtifact(g: GlobalOptions, o: RecordArtifactOptions)
   await doRecord(g, {
     kind: 'artifact',
     subject: { name: parseTextArg(name, '--name', 1024), sha256: d.sha256, ...(d.size !== undefined ? { size: d.size } : {}) },
+    namespace: o.namespace,
     ...(await common(o)),
   });
 }
@@ -126,6 +138,7 @@ export async function recordDecision(g: GlobalOptions, o: RecordDecisionOptions)
   await doRecord(g, {
     kind: 'decision',
     subject: { title: parseTextArg(o.title, '--title', 512), body: parseTextArg(o.body, '--body') },
+    namespace: o.namespace,
     ...(await common(o)),
   });
 }
@@ -135,8 +148,35 @@ export async function recordMemory(g: GlobalOptions, o: RecordMemoryOptions): Pr
     kind: 'memory',
     subject: { text: parseTextArg(o.text, '--text'), ...(o.tag.length > 0 ? { tags: o.tag.map((t) => parseTextArg(t, '--tag', 128)) } : {}) },
     namespace: o.namespace,
+    ...(o.supersedes !== undefined ? { supersedes: parseIdArg(o.supersedes) } : {}),
     ...(await common(o)),
   });
+}
+
+/** The namespace of the receipt being corrected: a correction lives beside its target. */
+async function targetNamespace(s: Service, id: string): Promise<string> {
+  const r = await s.get(id);
+  return (r.entry.receipt as { namespace?: string }).namespace ?? 'default';
+}
+
+export async function retract(g: GlobalOptions, id: string, o: { reason: string }): Promise<void> {
+  const r = await withService(g, async (s) =>
+    s.record({ kind: 'memory.retract', subject: { target: id, reason: parseTextArg(o.reason, '--reason', 4096) }, namespace: await targetNamespace(s, id) }),
+  );
+  if (g.json) return printJson(r);
+  process.stdout.write(`${r.id}\n`);
+}
+
+export async function redact(g: GlobalOptions, id: string, o: { reason?: string }): Promise<void> {
+  const r = await withService(g, async (s) =>
+    s.record({
+      kind: 'memory.redact',
+      subject: { target: id, ...(o.reason !== undefined ? { reason: parseTextArg(o.reason, '--reason', 4096) } : {}) },
+      namespace: await targetNamespace(s, id),
+    }),
+  );
+  if (g.json) return printJson(r);
+  process.stdout.write(`${r.id}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,7 +186,16 @@ function subjectFields(receipt: Receipt): [string, string][] {
   return Object.entries(receipt.subject as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
 }
 
-export async function get(g: GlobalOptions, id: string): Promise<void> {
+export async function get(g: GlobalOptions, id: string, o: { history?: boolean } = {}): Promise<void> {
+  if (o.history) {
+    const h = await withService(g, (s) => s.history(id));
+    if (g.json) return printJson(h);
+    printTable(
+      ['INDEX', 'ID', 'KIND', 'ROLE', 'TREE', 'SUMMARY'],
+      h.items.map((i) => [String(i.index), short(i.id), i.kind, i.role, `${i.proof.logIndex}/${i.proof.treeSize}`, i.summary]),
+    );
+    return;
+  }
   const r = await withService(g, (s) => s.get(id));
   if (g.json) return printJson(r);
   const rc = r.entry.receipt;
@@ -158,6 +207,9 @@ export async function get(g: GlobalOptions, id: string): Promise<void> {
     ['origin', rc.origin],
     ['namespace', (rc as { namespace?: string }).namespace],
     ...subjectFields(rc),
+    ['text', r.content?.state === 'present' ? `${r.content.text}${r.content.verified ? '' : '  (DOES NOT MATCH contentHash)'}` : r.content?.state === 'redacted' ? `(redacted by ${r.content.by})` : undefined],
+    ['superseded by', r.supersededBy],
+    ['retracted by', r.retractedBy],
     ['note', rc.note],
     ['chainRef', rc.chainRef],
     ...rc.evidence.map((e): [string, string] => ['evidence', `${e.sha256}  ${e.name}`]),
@@ -168,8 +220,14 @@ function short(id: string): string {
   return id.slice(0, 16);
 }
 
-export async function list(g: GlobalOptions, o: { kind?: string; limit?: number; cursor?: string }): Promise<void> {
-  const page = await withService(g, (s) => s.list(o));
+/** Only the request fields (commander adds others, e.g. json). */
+function listRequest(o: ListOptions): ListOptions {
+  const { kind, limit, cursor, namespace, allNamespaces, history } = o;
+  return Object.fromEntries(Object.entries({ kind, limit, cursor, namespace, allNamespaces, history }).filter(([, v]) => v !== undefined));
+}
+
+export async function list(g: GlobalOptions, o: ListOptions): Promise<void> {
+  const page = await withService(g, (s) => s.list(listRequest(o)));
   if (g.json) return printJson(page);
   printTable(
     ['INDEX', 'ID', 'KIND', 'TIME', 'SUMMARY'],
@@ -178,8 +236,8 @@ export async function list(g: GlobalOptions, o: { kind?: string; limit?: number;
   if (page.nextCursor) process.stdout.write(`more: remembrancer list --cursor ${page.nextCursor}\n`);
 }
 
-export async function search(g: GlobalOptions, query: string, o: { kind?: string; limit?: number; cursor?: string }): Promise<void> {
-  const page = await withService(g, (s) => s.search({ query, ...o }));
+export async function search(g: GlobalOptions, query: string, o: ListOptions): Promise<void> {
+  const page = await withService(g, (s) => s.search({ query, ...listRequest(o) }));
   if (g.json) return printJson(page);
   printTable(
     ['INDEX', 'ID', 'KIND', 'SNIPPET'],
@@ -368,4 +426,15 @@ export async function tsaServe(g: GlobalOptions, listen: { host: string; port: n
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// daemon
+
+/** Run the daemon in the foreground until SIGTERM/SIGINT; returns its exit code. */
+export async function daemon(g: GlobalOptions, o: { httpListen?: string }): Promise<number> {
+  // Loaded lazily: pino and prom-client are only needed by the long-running process.
+  const { runDaemon } = await import('../daemon/daemon.js');
+  if (o.httpListen !== undefined) parseListenArg(o.httpListen);
+  return runDaemon(g.home, o.httpListen !== undefined ? { httpListen: o.httpListen } : {});
 }

@@ -79,7 +79,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .description('an artifact, by its file (streamed) or digest')
       .option('--file <path>', 'artifact file to hash')
       .option('--sha256 <hex>', 'artifact digest (with --name)')
-      .option('--name <name>', 'artifact name (defaults to the file name)'),
+      .option('--name <name>', 'artifact name (defaults to the file name)')
+      .option('--namespace <ns>', 'namespace', 'default'),
   ).action(async (o: cmd.RecordArtifactOptions, c: Command) => {
     await cmd.recordArtifact(opts(c), o);
   });
@@ -89,7 +90,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .command('decision')
       .description('a decision and its rationale')
       .requiredOption('--title <text>', 'short title')
-      .requiredOption('--body <text>', 'the decision and its reasons'),
+      .requiredOption('--body <text>', 'the decision and its reasons')
+      .option('--namespace <ns>', 'namespace', 'default'),
   ).action(async (o: cmd.RecordDecisionOptions, c: Command) => {
     await cmd.recordDecision(opts(c), o);
   });
@@ -100,25 +102,53 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .description('a memory (free text with tags)')
       .requiredOption('--text <text>', 'the memory')
       .option('--tag <tag>', 'tag (repeatable)', collect, [])
-      .option('--namespace <ns>', 'namespace', 'default'),
+      .option('--namespace <ns>', 'namespace', 'default')
+      .option('--supersedes <id>', 'this memory replaces an earlier one (which leaves the current view)'),
   ).action(async (o: cmd.RecordMemoryOptions, c: Command) => {
     await cmd.recordMemory(opts(c), o);
   });
 
-  withJson(program.command('get').description('show one receipt').argument('<id>', 'receipt id', parseIdArg)).action(
-    async (id: string, _o: unknown, c: Command) => {
-      await cmd.get(opts(c), id);
-    },
-  );
+  withJson(
+    program
+      .command('get')
+      .description('show one receipt')
+      .argument('<id>', 'receipt id', parseIdArg)
+      .option('--history', 'show its whole correction chain (supersedes, retractions, redactions) with proofs'),
+  ).action(async (id: string, o: { history?: boolean }, c: Command) => {
+    await cmd.get(opts(c), id, o);
+  });
+
+  program
+    .command('retract')
+    .description('record that a memory, decision or artifact receipt is withdrawn (it leaves the current view; the log keeps it)')
+    .argument('<id>', 'receipt id', parseIdArg)
+    .requiredOption('--reason <text>', 'why')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { reason: string; json?: boolean }, c: Command) => {
+      await cmd.retract(opts(c), id, o);
+    });
+
+  program
+    .command('redact')
+    .description('delete a memory\u2019s text from the store and record a redaction receipt (proofs stay valid)')
+    .argument('<id>', 'receipt id', parseIdArg)
+    .option('--reason <text>', 'why')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { reason?: string; json?: boolean }, c: Command) => {
+      await cmd.redact(opts(c), id, o);
+    });
 
   withJson(
     program
       .command('list')
-      .description('list receipts, newest first')
+      .description('list receipts, newest first (the current view of the default namespace unless told otherwise)')
       .option('--kind <kind>', 'only this kind')
+      .option('--namespace <ns>', 'only this namespace')
+      .option('--all-namespaces', 'every namespace')
+      .option('--history', 'include superseded, retracted and redacted entries')
       .option('--limit <n>', 'page size', parseLimitArg)
       .option('--cursor <cursor>', 'continue from a previous page'),
-  ).action(async (o: { kind?: string; limit?: number; cursor?: string }, c: Command) => {
+  ).action(async (o: cmd.ListOptions, c: Command) => {
     await cmd.list(opts(c), o);
   });
 
@@ -128,9 +158,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .description('full-text search over kind, subject, note and tags (SQLite FTS5)')
       .argument('<query>', 'search terms')
       .option('--kind <kind>', 'only this kind')
+      .option('--namespace <ns>', 'only this namespace')
+      .option('--all-namespaces', 'every namespace')
+      .option('--history', 'include superseded, retracted and redacted entries')
       .option('--limit <n>', 'page size', parseLimitArg)
       .option('--cursor <cursor>', 'continue from a previous page'),
-  ).action(async (query: string, o: { kind?: string; limit?: number; cursor?: string }, c: Command) => {
+  ).action(async (query: string, o: cmd.ListOptions, c: Command) => {
     await cmd.search(opts(c), parseTextArg(query, 'QUERY', 1024), o);
   });
 
@@ -182,6 +215,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
   ).action(async (bundles: string[], o: cmd.VerifyOptions, c: Command) => {
     setExit(await cmd.verify(opts(c), bundles, o));
   });
+
+  program
+    .command('daemon')
+    .description('run the daemon in the foreground: owns the store, serves the CLI over <home>/control.sock and /metrics, /healthz, /readyz over HTTP; JSON logs on stdout; SIGTERM/SIGINT stop it gracefully')
+    .option('--http-listen <host:port>', 'HTTP listener address, overrides [mcp] http_listen (port 0 picks a free port)')
+    .action(async (o: { httpListen?: string }, c: Command) => {
+      setExit(await cmd.daemon(opts(c), o));
+    });
 
   const tsa = program.command('tsa').description('the embedded dev timestamp authority');
   tsa

@@ -139,8 +139,8 @@ export const TargetSubject = z.strictObject({
 export const GenericSubject = z.record(z.string(), z.unknown());
 
 export const DeployReceiptSchema = z.strictObject({ ...common, kind: z.literal('deploy'), subject: DeploySubject });
-export const ArtifactReceiptSchema = z.strictObject({ ...common, kind: z.literal('artifact'), subject: ArtifactSubject });
-export const DecisionReceiptSchema = z.strictObject({ ...common, kind: z.literal('decision'), subject: DecisionSubject });
+export const ArtifactReceiptSchema = z.strictObject({ ...common, ...memoryLike, kind: z.literal('artifact'), subject: ArtifactSubject });
+export const DecisionReceiptSchema = z.strictObject({ ...common, ...memoryLike, kind: z.literal('decision'), subject: DecisionSubject });
 export const MemoryReceiptSchema = z.strictObject({
   ...common,
   ...memoryLike,

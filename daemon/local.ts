@@ -10,6 +10,7 @@ import { rpcClient, socketAlive } from './rpc.js';
 import { openTimestamper, type Timestamper } from './timestamper.js';
 import type {
   CheckpointView,
+  HistoryView,
   ListItem,
   ListRequest,
   Page,
@@ -67,6 +68,8 @@ export class LocalService implements Service {
   private closed = false;
   private wrote = false;
   #writeFailure: InputError | null = null;
+  /** The checkpoint close() published (or found covering the tree), once close() has run. */
+  finalCheckpoint: CheckpointView | null = null;
 
   private constructor(log: ReceiptLog, identity: Identity, timestamper: Timestamper, opts: LocalServiceOptions) {
     this.log = log;
@@ -113,16 +116,12 @@ export class LocalService implements Service {
     if (this.#writeFailure) throw this.#writeFailure;
     // Check this caller's request alone first, so a bad one never fails a whole batch.
     this.log.buildReceipt(req, new Date().toISOString());
-    for (const [field, ref] of [
-      ['chainRef', req.chainRef],
-      ['supersedes', req.supersedes],
-    ] as const) {
-      if (ref !== undefined) {
-        try {
-          this.log.get(checkId(ref));
-        } catch {
-          throw new InputError('BAD_INPUT', `${field} ${ref} is not a receipt in this log`, { hint: 'use an id printed by `remembrancer list`' });
-        }
+    this.log.checkCorrection(req);
+    if (req.chainRef !== undefined) {
+      try {
+        this.log.get(checkId(req.chainRef));
+      } catch {
+        throw new InputError('BAD_INPUT', `chainRef ${req.chainRef} is not a receipt in this log`, { hint: 'use an id printed by `remembrancer list`' });
       }
     }
     this.wrote = true;
@@ -131,6 +130,10 @@ export class LocalService implements Service {
 
   async get(id: string): Promise<ReceiptView> {
     return this.log.get(checkId(id));
+  }
+
+  async history(id: string): Promise<HistoryView> {
+    return this.log.history(checkId(id));
   }
 
   async list(req: ListRequest): Promise<Page<ListItem>> {
@@ -186,7 +189,7 @@ export class LocalService implements Service {
     this.closed = true;
     try {
       await this.committer.drain();
-      if ((this.wrote && this.mode === 'direct') || this.mode === 'daemon') await this.log.checkpointNow();
+      if ((this.wrote && this.mode === 'direct') || this.mode === 'daemon') this.finalCheckpoint = await this.log.checkpointNow();
     } finally {
       this.log.close();
     }

@@ -2,7 +2,8 @@
 // (leaf hashes + entry rows + search index), publishes signed checkpoints, timestamps them, and
 // answers reads (get, list, search, proofs, bundles) and the full-log audit.
 import type Database from 'better-sqlite3';
-import { sha256, toBase64, toHex } from '../core/bytes.js';
+import { randomBytes } from 'node:crypto';
+import { sha256, toBase64, toHex, utf8 } from '../core/bytes.js';
 import { canonicalBytes, parseJson } from '../core/canonical.js';
 import { InputError, VerificationError, isRemembrancerError } from '../core/errors.js';
 import { MerkleLog } from '../core/merkle/log.js';
@@ -19,6 +20,9 @@ import {
   LIMITS,
   type CheckpointView,
   type CheckResult,
+  type ContentView,
+  type HistoryItem,
+  type HistoryView,
   type ListItem,
   type ListRequest,
   type Page,
@@ -33,7 +37,19 @@ import {
 } from './service.js';
 
 /** Kinds whose receipts carry a namespace (DESIGN §1 "memory-like"). */
-const NAMESPACED = new Set(['memory', 'memory.retract', 'memory.redact']);
+const NAMESPACED = new Set(['memory', 'memory.retract', 'memory.redact', 'decision', 'artifact']);
+/** Kinds that correct an earlier receipt (their subject.target), and what they set on it. */
+const CORRECTIONS = { 'memory.retract': 'retracted_by', 'memory.redact': 'redacted_by' } as const;
+
+/** A memory's text and salt, held beside the log; the receipt carries SHA-256(salt ‖ text). */
+interface HeldContent {
+  salt: Uint8Array;
+  text: string;
+}
+
+export function contentHash(salt: Uint8Array, text: string): string {
+  return toHex(sha256(salt, utf8.encode(text)));
+}
 
 interface EntryRow {
   idx: number;
@@ -42,7 +58,12 @@ interface EntryRow {
   namespace: string | null;
   time: string;
   entry: Buffer;
+  superseded_by: string | null;
+  retracted_by: string | null;
+  redacted_by: string | null;
 }
+
+const ENTRY_COLS = 'idx, id, kind, namespace, time, entry, superseded_by, retracted_by, redacted_by';
 
 interface CheckpointRow {
   size: number;
@@ -94,6 +115,9 @@ export function summarize(receipt: Receipt): string {
       return clip(s.title);
     case 'memory':
       return typeof s.text === 'string' ? clip(s.text) : `(committed text ${clip(s.contentHash).slice(0, 12)})`;
+    case 'memory.retract':
+    case 'memory.redact':
+      return `${receipt.kind === 'memory.retract' ? 'retracts' : 'redacts'} ${clip(s.target).slice(0, 16)}${typeof s.reason === 'string' ? `: ${clip(s.reason)}` : ''}`;
     default:
       return clip(receipt.note ?? JSON.stringify(s));
   }
@@ -108,13 +132,16 @@ function digestsOf(receipt: Receipt): string[] {
   return [...out];
 }
 
-function ftsFields(receipt: Receipt): [string, string, string, string] {
+/** FTS columns of a receipt; `heldText` is a memory's text held beside the log (absent once redacted). */
+function ftsFields(receipt: Receipt, heldText?: string): [string, string, string, string] {
   const s = receipt.subject as Record<string, unknown>;
   const tags = Array.isArray(s.tags) ? (s.tags as unknown[]).filter((t) => typeof t === 'string').join(' ') : '';
-  const subjectText = Object.entries(s)
-    .filter(([k, v]) => k !== 'tags' && (typeof v === 'string' || typeof v === 'number'))
-    .map(([, v]) => String(v))
-    .join(' ');
+  const subjectText = [
+    ...Object.entries(s)
+      .filter(([k, v]) => k !== 'tags' && k !== 'contentHash' && (typeof v === 'string' || typeof v === 'number'))
+      .map(([, v]) => String(v)),
+    ...(heldText !== undefined ? [heldText] : []),
+  ].join(' ');
   return [receipt.kind, subjectText, receipt.note ?? '', tags];
 }
 
@@ -162,6 +189,7 @@ export class ReceiptLog {
   private readonly q: {
     byId: Database.Statement<[string], EntryRow>;
     byIdem: Database.Statement<[string], EntryRow>;
+    content: Database.Statement<[number], { salt: Buffer; text: string }>;
     latestCp: Database.Statement<[], CheckpointRow>;
     cpAt: Database.Statement<[number], CheckpointRow>;
     coveringStamped: Database.Statement<[number], CheckpointRow>;
@@ -176,9 +204,12 @@ export class ReceiptLog {
     this.timestamper = opts.timestamper;
     this.auditKeys = opts.auditKeys ?? [];
     const db = store.db;
+    // Deleted rows (redacted text) are overwritten with zeros, not just unlinked (issue 8).
+    db.pragma('secure_delete = ON');
     this.q = {
-      byId: db.prepare('SELECT idx, id, kind, namespace, time, entry FROM entries WHERE id = ?'),
-      byIdem: db.prepare('SELECT idx, id, kind, namespace, time, entry FROM entries WHERE idempotency_key = ?'),
+      byId: db.prepare(`SELECT ${ENTRY_COLS} FROM entries WHERE id = ?`),
+      byIdem: db.prepare(`SELECT ${ENTRY_COLS} FROM entries WHERE idempotency_key = ?`),
+      content: db.prepare('SELECT salt, text FROM memory_content WHERE idx = ?'),
       latestCp: db.prepare('SELECT * FROM checkpoints ORDER BY size DESC LIMIT 1'),
       cpAt: db.prepare('SELECT * FROM checkpoints WHERE size = ?'),
       coveringStamped: db.prepare('SELECT * FROM checkpoints WHERE size > ? AND tsa_token IS NOT NULL ORDER BY size DESC LIMIT 1'),
@@ -209,6 +240,15 @@ export class ReceiptLog {
 
   /** Build the unsigned receipt for a request (origin and time filled in). Throws BAD_INPUT for an invalid one. */
   buildReceipt(req: RecordRequest, time: string): Receipt {
+    return this.prepare(req, time).receipt;
+  }
+
+  /**
+   * The receipt for a request, and for a memory given as text, the text and salt to hold beside
+   * the log: the signed receipt then carries only contentHash = SHA-256(salt ‖ text), so the text
+   * can be redacted later without touching the log (README "Memory semantics").
+   */
+  private prepare(req: RecordRequest, time: string): { receipt: Receipt; content?: HeldContent } {
     const r: Record<string, unknown> = {
       v: 1,
       kind: req.kind,
@@ -224,11 +264,53 @@ export class ReceiptLog {
       if (!NAMESPACED.has(req.kind)) throw new InputError('BAD_INPUT', `kind ${req.kind} does not take a namespace`);
       r.namespace = req.namespace;
     }
-    try {
-      return parseReceipt(r);
-    } catch (e) {
-      if (e instanceof VerificationError) throw new InputError('BAD_INPUT', e.message, { cause: e, hint: 'fix the fields named above' });
-      throw e;
+    const check = (value: Record<string, unknown>): Receipt => {
+      try {
+        return parseReceipt(value);
+      } catch (e) {
+        if (e instanceof VerificationError) throw new InputError('BAD_INPUT', e.message, { cause: e, hint: 'fix the fields named above' });
+        throw e;
+      }
+    };
+    const receipt = check(r); // the inline form bounds the text
+    const subject = req.subject as { text?: unknown; tags?: unknown };
+    if (req.kind !== 'memory' || typeof subject.text !== 'string') return { receipt };
+    const salt = new Uint8Array(randomBytes(32));
+    const committed = { contentHash: contentHash(salt, subject.text), ...(subject.tags !== undefined ? { tags: subject.tags } : {}) };
+    return { receipt: check({ ...r, subject: committed }), content: { salt, text: subject.text } };
+  }
+
+  /**
+   * Semantic checks of a correction against the log (the schema cannot know them): the target of
+   * supersedes / retract / redact exists, is a memory-like receipt of the same namespace, and is
+   * not already superseded / retracted / redacted. Throws BAD_INPUT or NOT_FOUND.
+   */
+  checkCorrection(req: RecordRequest): void {
+    const target =
+      req.supersedes ?? (req.kind in CORRECTIONS ? (req.subject as { target?: unknown }).target : undefined);
+    if (typeof target !== 'string') return;
+    const row = this.q.byId.get(target);
+    if (!row) throw new InputError('NOT_FOUND', `no receipt ${target} in this log to correct`, { hint: 'use an id printed by `remembrancer list --history`' });
+    const ns = req.namespace ?? 'default';
+    if ((row.namespace ?? 'default') !== ns) {
+      throw new InputError('BAD_INPUT', `receipt ${target} is in namespace ${JSON.stringify(row.namespace)}, not ${JSON.stringify(ns)}`, {
+        hint: 'pass the same --namespace as the receipt being corrected',
+      });
+    }
+    if (req.supersedes !== undefined) {
+      if (row.kind !== 'memory') throw new InputError('BAD_INPUT', `only memories can be superseded; ${target} is a ${row.kind}`);
+      if (row.superseded_by) throw new InputError('BAD_INPUT', `memory ${target} is already superseded by ${row.superseded_by}`, { hint: 'supersede the current one' });
+    }
+    if (req.kind === 'memory.retract') {
+      if (!['memory', 'decision', 'artifact'].includes(row.kind)) throw new InputError('BAD_INPUT', `a ${row.kind} receipt cannot be retracted`);
+      if (row.retracted_by) throw new InputError('BAD_INPUT', `receipt ${target} is already retracted by ${row.retracted_by}`);
+    }
+    if (req.kind === 'memory.redact') {
+      if (row.kind !== 'memory' || !this.q.content.get(row.idx)) {
+        throw new InputError('BAD_INPUT', `receipt ${target} holds no redactable text${row.redacted_by ? ` (already redacted by ${row.redacted_by})` : ''}`, {
+          hint: 'only memories recorded with their text held beside the log can be redacted',
+        });
+      }
     }
   }
 
@@ -241,7 +323,7 @@ export class ReceiptLog {
     const time = new Date().toISOString();
     const results: (RecordResult | undefined)[] = new Array(reqs.length);
     const firstByKey = new Map<string, number>();
-    const fresh: { i: number; receipt: Receipt; key: string | undefined }[] = [];
+    const fresh: { i: number; receipt: Receipt; content: HeldContent | undefined; key: string | undefined }[] = [];
     reqs.forEach((req, i) => {
       const key = req.idempotencyKey;
       if (key !== undefined) {
@@ -253,7 +335,8 @@ export class ReceiptLog {
         if (firstByKey.has(key)) return; // filled after the commit
         firstByKey.set(key, i);
       }
-      fresh.push({ i, receipt: this.buildReceipt(req, time), key });
+      const prepared = this.prepare(req, time);
+      fresh.push({ i, receipt: prepared.receipt, content: prepared.content, key });
     });
     if (fresh.length > 0) {
       const signatures = await this.id.signer.signMany(fresh.map((f) => f.receipt));
@@ -264,6 +347,8 @@ export class ReceiptLog {
       const insEntry = db.prepare('INSERT INTO entries (idx, id, kind, namespace, time, entry, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?)');
       const insDigest = db.prepare('INSERT OR IGNORE INTO entry_digests (sha256, idx) VALUES (?, ?)');
       const insFts = db.prepare('INSERT INTO entries_fts (rowid, kind, subject, note, tags) VALUES (?, ?, ?, ?, ?)');
+      const insContent = db.prepare('INSERT INTO memory_content (idx, salt, text) VALUES (?, ?, ?)');
+      let redacted = false;
       const { firstIndex } = this.writing('append receipts', () => this.store.appendLeafHashes(hashes, (_tx, first) => {
         entries.forEach((e, k) => {
           const idx = first + k;
@@ -271,9 +356,15 @@ export class ReceiptLog {
           const ns = (r as { namespace?: string }).namespace ?? (NAMESPACED.has(r.kind) ? 'default' : null);
           insEntry.run(idx, toHex(hashes[k]!), r.kind, ns, r.time, bytes[k]!, fresh[k]!.key ?? null);
           for (const d of digestsOf(r)) insDigest.run(d, idx);
-          insFts.run(idx, ...ftsFields(r));
+          const held = fresh[k]!.content;
+          if (held) insContent.run(idx, held.salt, held.text);
+          insFts.run(idx, ...ftsFields(r, held?.text));
+          redacted = this.applyCorrection(r, toHex(hashes[k]!)) || redacted;
         });
       }));
+      // A redaction must not linger in the WAL: copy it into the main file (whose freed pages
+      // secure_delete zeroed) and truncate the WAL.
+      if (redacted) db.pragma('wal_checkpoint(TRUNCATE)');
       fresh.forEach((f, k) => {
         const r = f.receipt as { namespace?: string };
         results[f.i] = {
@@ -287,6 +378,28 @@ export class ReceiptLog {
       if (results[i] === undefined) results[i] = results[firstByKey.get(req.idempotencyKey!)!];
     });
     return results as RecordResult[];
+  }
+
+  /**
+   * Record what a correction does to its target's current view (inside the append transaction).
+   * Returns true when it redacted text. Targets were checked by checkCorrection before.
+   */
+  private applyCorrection(r: Receipt, id: string): boolean {
+    const db = this.store.db;
+    const sup = (r as { supersedes?: string }).supersedes;
+    if (sup) db.prepare('UPDATE entries SET superseded_by = ? WHERE id = ? AND superseded_by IS NULL').run(id, sup);
+    if (!(r.kind in CORRECTIONS)) return false;
+    const target = (r.subject as { target: string }).target;
+    const column = CORRECTIONS[r.kind as keyof typeof CORRECTIONS];
+    db.prepare(`UPDATE entries SET ${column} = ? WHERE id = ? AND ${column} IS NULL`).run(id, target);
+    if (r.kind !== 'memory.redact') return false;
+    const row = this.q.byId.get(target);
+    if (!row) return false;
+    const entry = parseJson(row.entry) as Entry;
+    db.prepare('DELETE FROM memory_content WHERE idx = ?').run(row.idx);
+    db.prepare('DELETE FROM entries_fts WHERE rowid = ?').run(row.idx);
+    db.prepare('INSERT INTO entries_fts (rowid, kind, subject, note, tags) VALUES (?, ?, ?, ?, ?)').run(row.idx, ...ftsFields(entry.receipt));
+    return true;
   }
 
   /** Run a write; storage failures (disk full, read-only, I/O) become InputError IO with a hint. */
@@ -405,21 +518,67 @@ export class ReceiptLog {
     return parseJson(row.entry) as Entry;
   }
 
+  /** A memory's held text, checked against its receipt's commitment; undefined for other receipts. */
+  private contentOf(row: EntryRow, receipt: Receipt): ContentView | undefined {
+    const hash = (receipt.subject as { contentHash?: unknown }).contentHash;
+    if (receipt.kind !== 'memory' || typeof hash !== 'string') return undefined;
+    if (row.redacted_by) return { state: 'redacted', by: row.redacted_by };
+    const held = this.q.content.get(row.idx);
+    if (!held) return undefined;
+    return { state: 'present', text: held.text, verified: contentHash(held.salt, held.text) === hash };
+  }
+
   get(id: string): ReceiptView {
     const row = this.row(id);
-    return { id: row.id, index: row.idx, entry: this.entryOf(row) };
+    const entry = this.entryOf(row);
+    const content = this.contentOf(row, entry.receipt);
+    return {
+      id: row.id,
+      index: row.idx,
+      entry,
+      ...(content ? { content } : {}),
+      ...(row.superseded_by ? { supersededBy: row.superseded_by } : {}),
+      ...(row.retracted_by ? { retractedBy: row.retracted_by } : {}),
+      ...(row.redacted_by ? { redactedBy: row.redacted_by } : {}),
+    };
   }
 
   private item(row: EntryRow): ListItem {
     const receipt = this.entryOf(row).receipt;
+    const content = this.contentOf(row, receipt);
+    const summary =
+      content?.state === 'present' ? summarize({ ...receipt, subject: { text: content.text } } as Receipt) : content?.state === 'redacted' ? '(redacted)' : summarize(receipt);
     return {
       id: row.id,
       index: row.idx,
       kind: row.kind,
       time: row.time,
       ...(row.namespace !== null ? { namespace: row.namespace } : {}),
-      summary: summarize(receipt),
+      summary,
     };
+  }
+
+  /**
+   * WHERE terms shared by list and search: namespace scope (default: the `default` namespace plus
+   * kinds without one) and the current view (no superseded, retracted or redacted entries, and
+   * no correction receipts unless their kind is asked for).
+   */
+  private scope(req: ListRequest, e: string, where: string[], args: (string | number)[]): void {
+    if (req.kind !== undefined) {
+      where.push(`${e}kind = ?`);
+      args.push(req.kind);
+    }
+    if (req.namespace !== undefined) {
+      where.push(`${e}namespace = ?`);
+      args.push(req.namespace);
+    } else if (!req.allNamespaces) {
+      where.push(`(${e}namespace IS NULL OR ${e}namespace = 'default')`);
+    }
+    if (!req.history) {
+      where.push(`${e}superseded_by IS NULL AND ${e}retracted_by IS NULL AND ${e}redacted_by IS NULL`);
+      // Corrections are receipts too, but the current view shows their effect, not them.
+      if (req.kind === undefined) where.push(`${e}kind NOT IN ('memory.retract', 'memory.redact')`);
+    }
   }
 
   list(req: ListRequest): Page<ListItem> {
@@ -431,16 +590,9 @@ export class ReceiptLog {
       where.push('idx < ?');
       args.push(before);
     }
-    if (req.kind !== undefined) {
-      where.push('kind = ?');
-      args.push(req.kind);
-    }
-    if (req.namespace !== undefined) {
-      where.push('namespace = ?');
-      args.push(req.namespace);
-    }
+    this.scope(req, '', where, args);
     const rows = this.store.db
-      .prepare(`SELECT idx, id, kind, namespace, time, entry FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY idx DESC LIMIT ?`)
+      .prepare(`SELECT ${ENTRY_COLS} FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY idx DESC LIMIT ?`)
       .all(...args, limit + 1) as EntryRow[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
@@ -453,17 +605,10 @@ export class ReceiptLog {
     const match = ftsQuery(req.query);
     const where: string[] = ['entries_fts MATCH ?'];
     const args: (string | number)[] = [match];
-    if (req.kind !== undefined) {
-      where.push('e.kind = ?');
-      args.push(req.kind);
-    }
-    if (req.namespace !== undefined) {
-      where.push('e.namespace = ?');
-      args.push(req.namespace);
-    }
+    this.scope(req, 'e.', where, args);
     const rows = this.store.db
       .prepare(
-        `SELECT e.idx, e.id, e.kind, e.namespace, e.time, e.entry,
+        `SELECT ${ENTRY_COLS.split(', ').map((c) => `e.${c}`).join(', ')},
                 snippet(entries_fts, -1, '[', ']', '…', 12) AS snippet
            FROM entries_fts JOIN entries e ON e.idx = entries_fts.rowid
           WHERE ${where.join(' AND ')}
@@ -475,6 +620,50 @@ export class ReceiptLog {
     return {
       items: rows.slice(0, limit).map((r) => ({ ...this.item(r), snippet: r.snippet })),
       nextCursor: more ? String(offset + limit) : null,
+    };
+  }
+
+  /**
+   * The correction chain of `id`: walk `supersedes` back to the first memory and forward to the
+   * current one, plus every retraction and redaction of any of them; oldest first, each proven.
+   */
+  history(id: string): HistoryView {
+    const start = this.row(id);
+    const chain: EntryRow[] = [start];
+    const seen = new Set([start.id]);
+    for (let cur = start; ; ) {
+      const sup = (this.entryOf(cur).receipt as { supersedes?: string }).supersedes;
+      const prev = sup ? this.q.byId.get(sup) : undefined;
+      if (!prev || seen.has(prev.id)) break;
+      chain.unshift(prev);
+      seen.add(prev.id);
+      cur = prev;
+    }
+    for (let cur = start; cur.superseded_by; ) {
+      const next = this.q.byId.get(cur.superseded_by);
+      if (!next || seen.has(next.id)) break;
+      chain.push(next);
+      seen.add(next.id);
+      cur = next;
+    }
+    const rows: { row: EntryRow; role: HistoryItem['role'] }[] = [];
+    for (const row of chain) {
+      const role: HistoryItem['role'] = row.retracted_by ? 'retracted' : row.superseded_by ? 'superseded' : 'current';
+      rows.push({ row, role });
+      for (const by of [row.retracted_by, row.redacted_by]) {
+        const c = by ? this.q.byId.get(by) : undefined;
+        if (c) rows.push({ row: c, role: c.kind === 'memory.redact' ? 'redaction' : 'retraction' });
+      }
+    }
+    rows.sort((a, b) => a.row.idx - b.row.idx);
+    const latest = this.q.latestCp.get();
+    if (!latest || latest.size <= rows[rows.length - 1]!.row.idx) this.publishCheckpoint();
+    return {
+      id,
+      items: rows.map(({ row, role }) => {
+        const it = this.item(row);
+        return { id: row.id, index: row.idx, kind: row.kind, time: row.time, role, summary: it.summary, proof: this.proof(row.id) };
+      }),
     };
   }
 
@@ -630,6 +819,31 @@ export async function auditLog(reader: SqliteLogReader, opts: AuditOptions): Pro
       opts.onProgress?.(end, size);
     }
     return `${size} entries: canonical, hashed into the tree, signed by a trusted key`;
+  });
+
+  await guard('memory content', () => {
+    // A memory held as a commitment needs its text (matching SHA-256(salt ‖ text)) or a real
+    // redaction receipt naming it: a stored "redacted_by" alone could hide lost text.
+    let held = 0;
+    let redacted = 0;
+    const byId = db.prepare('SELECT kind, entry FROM entries WHERE id = ?');
+    const rows = db
+      .prepare("SELECT e.idx, e.id, e.entry, e.redacted_by, c.salt, c.text FROM entries e LEFT JOIN memory_content c ON c.idx = e.idx WHERE e.kind = 'memory'")
+      .iterate() as IterableIterator<{ idx: number; id: string; entry: Buffer; redacted_by: string | null; salt: Buffer | null; text: string | null }>;
+    for (const r of rows) {
+      const hash = ((parseJson(r.entry) as Entry).receipt.subject as { contentHash?: unknown }).contentHash;
+      if (typeof hash !== 'string') continue;
+      if (r.text !== null && r.salt !== null) {
+        if (contentHash(r.salt, r.text) !== hash) throw new Error(`memory ${r.idx}: held text does not match its contentHash`);
+        held++;
+        continue;
+      }
+      const red = r.redacted_by ? (byId.get(r.redacted_by) as { kind: string; entry: Buffer } | undefined) : undefined;
+      const target = red ? ((parseJson(red.entry) as Entry).receipt.subject as { target?: unknown }).target : undefined;
+      if (!red || red.kind !== 'memory.redact' || target !== r.id) throw new Error(`memory ${r.idx}: its text is missing and no redaction receipt names it`);
+      redacted++;
+    }
+    return `${held} memories' text matches its commitment; ${redacted} redacted (proofs intact, text gone)`;
   });
 
   const cps = db.prepare('SELECT * FROM checkpoints ORDER BY size').all() as CheckpointRow[];

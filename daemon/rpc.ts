@@ -17,6 +17,8 @@ const listReq = z
   .object({
     kind: z.string().max(64).optional(),
     namespace: z.string().max(128).optional(),
+    allNamespaces: z.boolean().optional(),
+    history: z.boolean().optional(),
     limit: z.number().int().min(1).max(1000).optional(),
     cursor: z.string().max(512).optional(),
   })
@@ -39,6 +41,7 @@ const recordReq = z
 const methods = {
   record: z.tuple([recordReq]),
   get: z.tuple([id]),
+  history: z.tuple([id]),
   list: z.tuple([listReq]),
   search: z.tuple([listReq.extend({ query: z.string().min(1).max(1024) })]),
   findBySha256: z.tuple([z.string().regex(/^[0-9a-f]{64}$/)]),
@@ -216,6 +219,7 @@ export function rpcClient(path: string): Service {
   return {
     record: call('record'),
     get: call('get'),
+    history: call('history'),
     list: call('list'),
     search: call('search'),
     findBySha256: call('findBySha256'),

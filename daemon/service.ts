@@ -46,10 +46,37 @@ export interface CheckpointView {
   timestamp: TimestampState;
 }
 
+/** A memory's text held beside the log (the receipt carries only its commitment). */
+export type ContentView =
+  | { state: 'present'; text: string; /** SHA-256(salt ‖ text) equals the receipt's contentHash */ verified: boolean }
+  | { state: 'redacted'; by: string };
+
 export interface ReceiptView {
   id: string;
   index: number;
   entry: Entry;
+  /** For memories held as a commitment. */
+  content?: ContentView;
+  /** Current-view state: the receipts that superseded, retracted or redacted this one. */
+  supersededBy?: string;
+  retractedBy?: string;
+  redactedBy?: string;
+}
+
+export interface HistoryItem {
+  id: string;
+  index: number;
+  kind: string;
+  time: string;
+  role: 'superseded' | 'current' | 'retracted' | 'retraction' | 'redaction';
+  summary: string;
+  proof: ProofView;
+}
+
+/** A memory's whole correction chain, oldest first, each with its inclusion proof. */
+export interface HistoryView {
+  id: string;
+  items: HistoryItem[];
 }
 
 export interface ListItem {
@@ -72,7 +99,11 @@ export interface Page<T> {
 
 export interface ListRequest {
   kind?: string;
+  /** Only this namespace. Default: `default` plus receipts of kinds without a namespace. */
   namespace?: string;
+  allNamespaces?: boolean;
+  /** Include superseded, retracted and redacted entries (default: the current view only). */
+  history?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -113,6 +144,8 @@ export interface StatusView {
 export interface Service {
   record(req: RecordRequest): Promise<RecordResult>;
   get(id: string): Promise<ReceiptView>;
+  /** The correction chain of a memory (supersedes, retractions, redactions) with proofs. */
+  history(id: string): Promise<HistoryView>;
   list(req: ListRequest): Promise<Page<ListItem>>;
   search(req: SearchRequest): Promise<Page<SearchHit>>;
   /** Receipts whose subject or evidence carries this sha256 (hex). */

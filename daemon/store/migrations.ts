@@ -64,9 +64,26 @@ CREATE TABLE checkpoints (
 CREATE VIRTUAL TABLE entries_fts USING fts5 (kind, subject, note, tags, tokenize = 'unicode61');
 `;
 
+// Memory semantics (issue 8): a memory's text and salt live beside the log (the receipt holds only
+// contentHash = SHA-256(salt ‖ text)) so `redact` can delete them; the current-view columns record
+// which later receipt superseded, retracted or redacted an entry (the log itself never changes).
+const MEMORY = `
+CREATE TABLE memory_content (
+  idx  INTEGER PRIMARY KEY,
+  salt BLOB    NOT NULL,
+  text TEXT    NOT NULL
+);
+ALTER TABLE entries ADD COLUMN superseded_by TEXT;
+ALTER TABLE entries ADD COLUMN retracted_by TEXT;
+ALTER TABLE entries ADD COLUMN redacted_by TEXT;
+CREATE INDEX entries_namespace ON entries (namespace, idx);
+INSERT INTO entries_fts (entries_fts, rank) VALUES ('secure-delete', 1);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'merkle tiles', up: MERKLE_TILES },
   { version: 2, name: 'receipts', up: RECEIPTS },
+  { version: 3, name: 'memory semantics', up: MEMORY },
   // Append new migrations here (one line each).
 ];
 
