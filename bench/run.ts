@@ -10,6 +10,7 @@ const modules: Record<string, () => Promise<{ bench: Bench }>> = {
   // Filled in as benchmarks land; keys are the names accepted on the command line.
   merkle: () => import('./merkle.js'),
   signing: () => import('./signing.js'),
+  verify: () => import('./verify.js'),
   timestamp: () => import('./timestamp.js'),
   record: () => import('./record.js'),
 };

@@ -5,6 +5,7 @@
 // inclusion proof, for which no standard command-line tool exists.
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fromBase64, sha256 } from '../core/bytes.js';
@@ -36,6 +37,7 @@ export const bench: Bench = async ({ quick, tmpDir }) => {
   const nOneShot = quick ? 100 : 500;
   const nBaseline = quick ? 12 : 48;
   const nParts = quick ? 300 : 2000;
+  const load = loadavg()[0]!.toFixed(1);
 
   // A 64-leaf log with a dev-TSA token on its checkpoint; one bundle (as JSON text) per leaf.
   const kit = await createTestKit('bench.example/log');
@@ -132,7 +134,8 @@ inclusion proof, so it does less work than ours.
 
 Time per piece (ours, serial, ${nParts} each): receipt signature ${us(tSig, nParts)}, checkpoint parse + verify
 ${us(tCp, nParts)}, inclusion proof ${us(tIncl, nParts)}, RFC 3161 token ${us(tTsa, nParts)}, JSON parse ${us(tJson, nParts)}.
-Reuse one \`BundleVerifier\` for many bundles: parsing the OpenPGP trust keys dominates a one-shot call.
+A one-shot call also parses the trust policy (OpenPGP key, verifier key, CA certificate) for each bundle; \`BundleVerifier\` parses it once.
+One-minute load average when the run started: ${load} (the 2 cores may be shared with other jobs).
 `;
     return { title: 'Offline bundle verification', markdown };
   } finally {
