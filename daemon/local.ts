@@ -77,7 +77,7 @@ export class LocalService implements Service {
     this.timestamper = timestamper;
     this.mode = opts.mode ?? 'direct';
     const r = identity.config.remembrancer;
-    this.committer = new GroupCommitter((reqs) => this.commit(reqs), { batchMax: r.batch_max, queueMax: r.queue_max }, opts.onBatch);
+    this.committer = new GroupCommitter((reqs) => this.commit(reqs), { batchMax: r.batch_max, queueMax: r.queue_max, gather: true }, opts.onBatch);
   }
 
   /**
