@@ -135,7 +135,7 @@ export async function serveRpc(
     unlinkSync(path);
   }
   const server = createServer((req, res) => {
-    const m = /^\/rpc\/([A-Za-z]+)$/.exec(req.url ?? '');
+    const m = /^\/rpc\/([A-Za-z0-9]{1,64})$/.exec(req.url ?? '');
     if (!m || req.method !== 'POST') {
       if (fallback) return fallback(req, res);
       return send(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: 'no such route', family: 'input' } });
