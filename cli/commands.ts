@@ -11,6 +11,10 @@ import { openService } from '../daemon/local.js';
 import { rpcClient, socketAlive } from '../daemon/rpc.js';
 import type { CheckResult, RecordRequest, Service, VerifyReport } from '../daemon/service.js';
 import { loadDevTsa, serveTsa } from '../daemon/tsa/index.js';
+import { verifyTiledLog, type RemoteTarget } from '../core/tiles/remote.js';
+import { openLogStoreReadOnly } from '../daemon/store/index.js';
+import { exportTiles, HttpTileSource, loadRemoteCheckpoint, saveRemoteCheckpoint, storeTilesSource, type ExportResult } from '../daemon/tiles/index.js';
+import { resolve as resolvePath } from 'node:path';
 import { parseIdArg, parseListenArg, parseSha256Arg, parseTextArg } from './args.js';
 import { sha256File } from './files.js';
 import { EXIT_OK, EXIT_VERIFY_FAILED, printFields, printJson, printTable, progressBar } from './output.js';
@@ -312,6 +316,10 @@ export interface VerifyOptions {
   allowMissingTimestamp?: boolean;
   requireTrustedTsa?: boolean;
   json?: boolean;
+  /** verify --remote URL: a C2SP tlog-tiles log. */
+  remote?: string;
+  index?: number;
+  scanLimit?: number;
 }
 
 function readInput(path: string): string {
@@ -348,6 +356,8 @@ function finish<T extends VerifyReport>(g: GlobalOptions, r: T): number {
 }
 
 export async function verify(g: GlobalOptions, files: string[], o: VerifyOptions): Promise<number> {
+  if (o.remote !== undefined) return verifyRemote(g, files, o);
+  if (o.index !== undefined || o.scanLimit !== undefined) throw new InputError('USAGE', '--index and --scan-limit go with --remote URL');
   if (o.artifact !== undefined && files.length > 0) throw new InputError('USAGE', 'give bundle files or --artifact, not both');
   if (o.artifact !== undefined) return verifyArtifact(g, o.artifact, o);
   if (files.length > 0) return verifyBundles(g, files, o);
@@ -437,4 +447,59 @@ export async function daemon(g: GlobalOptions, o: { httpListen?: string }): Prom
   const { runDaemon } = await import('../daemon/daemon.js');
   if (o.httpListen !== undefined) parseListenArg(o.httpListen);
   return runDaemon(g.home, o.httpListen !== undefined ? { httpListen: o.httpListen } : {});
+}
+
+// ---------------------------------------------------------------------------------------------
+// tlog-tiles: export, verify --remote
+
+/** A non-negative integer option (sizes, indices, limits). */
+export function parseCountArg(value: string, flag: string): number {
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InputError('USAGE', `${flag} must be a non-negative integer, got ${JSON.stringify(value.slice(0, 80))}`);
+  }
+  return Number(value);
+}
+
+export async function tilesExport(g: GlobalOptions, dir: string, o: { since?: number }): Promise<void> {
+  const { paths } = loadConfigFor(g.home);
+  // Read-only: works while a daemon holds the write lock.
+  const reader = openLogStoreReadOnly(paths.db);
+  const bar = progressBar('export');
+  let r: ExportResult;
+  try {
+    r = exportTiles(resolvePath(dir), storeTilesSource(reader), { ...(o.since !== undefined ? { since: o.since } : {}), onProgress: bar });
+  } finally {
+    bar.end();
+    reader.close();
+  }
+  for (const s of r.skippedBundles) process.stderr.write(`warning: entry bundle ${s.index} not written: ${s.reason}\n`);
+  if (g.json) return printJson(r);
+  printFields([
+    ['directory', r.dir],
+    ['tree size', r.from === r.size ? `${r.size} (unchanged)` : `${r.size} (from ${r.from})`],
+    ['written', `${r.tiles} tiles, ${r.bundles} entry bundles${r.checkpoint ? ', checkpoint' : ''} (${r.bytes} bytes)`],
+    ['unchanged', r.unchanged],
+    ['removed', r.removed > 0 ? `${r.removed} obsolete partial tile directories` : undefined],
+  ]);
+}
+
+async function verifyRemote(g: GlobalOptions, args: string[], o: VerifyOptions): Promise<number> {
+  if (args.length > 1) throw new InputError('USAGE', 'verify --remote takes at most one receipt id');
+  if (args.length === 1 && o.artifact !== undefined) throw new InputError('USAGE', 'give a receipt id or --artifact, not both');
+  if (o.artifact !== undefined && o.index !== undefined) throw new InputError('USAGE', '--index goes with a receipt id, not --artifact');
+  const source = new HttpTileSource(o.remote!);
+  let target: RemoteTarget | undefined;
+  if (o.artifact !== undefined) target = { kind: 'artifact', sha256: (await sha256File(o.artifact)).sha256 };
+  else if (args.length === 1) target = { kind: 'id', id: parseIdArg(args[0]!), ...(o.index !== undefined ? { index: o.index } : {}) };
+  else if (o.index !== undefined) target = { kind: 'index', index: o.index };
+  const trust = trustPolicy(g, o);
+  const report = await verifyTiledLog(source, {
+    checkpointKeys: trust.checkpointKeys,
+    receiptKeys: trust.receiptKeys,
+    previous: (origin) => loadRemoteCheckpoint(g.home, origin),
+    remember: (origin, note) => saveRemoteCheckpoint(g.home, origin, note, source.base.href),
+    ...(target !== undefined ? { target } : {}),
+    ...(o.scanLimit !== undefined ? { scanLimit: o.scanLimit } : {}),
+  });
+  return finish(g, { ...report, remote: source.base.href, fetched: { ...source.stats } });
 }

@@ -207,13 +207,27 @@ export function buildProgram(setExit: (code: number) => void): Command {
     program
       .command('verify')
       .description('verify bundles offline, an artifact, or (no argument) the whole local log; exit 0 only when every check passed')
-      .argument('[bundle...]', 'bundle files (- for stdin)')
+      .argument('[bundle...]', 'bundle files (- for stdin); with --remote, a receipt id')
       .option('--artifact <file>', 'hash the file and verify every receipt that records it')
+      .option('--remote <url>', 'verify a log served as C2SP tlog-tiles at this URL prefix (its checkpoint, tree, consistency with the last one seen, and a receipt)')
+      .option('--index <n>', 'with --remote: the receipt\u2019s log index (skips scanning for its id)', (v) => cmd.parseCountArg(v, '--index'))
+      .option('--scan-limit <n>', 'with --remote: most leaves read to find an id or artifact (default 1048576)', (v) => cmd.parseCountArg(v, '--scan-limit'))
       .option('--trust-key <file>', 'trusted key material: armored OpenPGP public key, checkpoint verifier key, or TSA CA certificate (repeatable)', collect, [])
       .option('--allow-missing-timestamp', 'accept a bundle without an RFC 3161 token')
       .option('--require-trusted-tsa', 'reject tokens from the embedded dev TSA'),
   ).action(async (bundles: string[], o: cmd.VerifyOptions, c: Command) => {
     setExit(await cmd.verify(opts(c), bundles, o));
+  });
+
+  const tiles = program.command('tiles').description('the log as C2SP tlog-tiles (static, cacheable reads)');
+  withJson(
+    tiles
+      .command('export')
+      .description('write the checkpoint, tiles and entry bundles into DIR for a static host; incremental, atomic, full tiles never rewritten')
+      .argument('<dir>', 'output directory (the log\u2019s URL prefix on the host)')
+      .option('--since <size>', 'assume DIR already holds the tree at this size (default: the size of DIR/checkpoint)', (v) => cmd.parseCountArg(v, '--since')),
+  ).action(async (dir: string, o: { since?: number }, c: Command) => {
+    await cmd.tilesExport(opts(c), dir, o);
   });
 
   program
