@@ -267,3 +267,23 @@ describe('readiness', () => {
     }
   });
 });
+
+describe('checkpoints of an empty tree', () => {
+  it('are not published by a stop with nothing written, and an explicit one still audits', async () => {
+    const home = await makeHome();
+    const d = await Daemon.start(home, { logger: quiet, processMetrics: false });
+    expect(await d.stop()).toBe(0);
+    expect(d.service.finalCheckpoint).toBeNull();
+    const d2 = await Daemon.start(home, { logger: quiet, processMetrics: false });
+    try {
+      const s = rpcClient(d2.info.socket);
+      expect((await s.checkpoint()).size).toBe(0); // C2SP allows it: the root of the empty tree
+      await s.record(memory('after an empty checkpoint'));
+      expect((await s.checkpoint()).size).toBe(1);
+      const report = await s.verifyLog();
+      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    } finally {
+      await d2.stop();
+    }
+  });
+});

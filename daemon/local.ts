@@ -189,7 +189,7 @@ export class LocalService implements Service {
     this.closed = true;
     try {
       await this.committer.drain();
-      if ((this.wrote && this.mode === 'direct') || this.mode === 'daemon') this.finalCheckpoint = await this.log.checkpointNow();
+      if ((this.wrote && this.mode === 'direct') || (this.mode === 'daemon' && this.log.size() > 0)) this.finalCheckpoint = await this.log.checkpointNow();
     } finally {
       this.log.close();
     }

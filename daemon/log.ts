@@ -897,8 +897,8 @@ export async function auditLog(reader: SqliteLogReader, opts: AuditOptions): Pro
     for (let i = 1; i < parsed.length; i++) {
       const a = parsed[i - 1]!;
       const b = parsed[i]!;
-      const proof = a.size === 0 ? [] : merkle.consistencyProof(a.size, b.size);
-      verifyConsistency({ size1: a.size, size2: b.size, proof, root1: a.root, root2: b.root });
+      // Every tree extends the empty tree: a checkpoint at size 0 needs no proof (RFC 9162 §2.1.4 starts at size1 > 0).
+      if (a.size > 0) verifyConsistency({ size1: a.size, size2: b.size, proof: merkle.consistencyProof(a.size, b.size), root1: a.root, root2: b.root });
       n++;
     }
     return `${n} consecutive pairs consistent`;
