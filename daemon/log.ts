@@ -300,6 +300,7 @@ export class ReceiptLog {
     if (req.supersedes !== undefined) {
       if (row.kind !== 'memory') throw new InputError('BAD_INPUT', `only memories can be superseded; ${target} is a ${row.kind}`);
       if (row.superseded_by) throw new InputError('BAD_INPUT', `memory ${target} is already superseded by ${row.superseded_by}`, { hint: 'supersede the current one' });
+      if (row.retracted_by) throw new InputError('BAD_INPUT', `memory ${target} is retracted (by ${row.retracted_by})`, { hint: 'record a new memory instead' });
     }
     if (req.kind === 'memory.retract') {
       if (!['memory', 'decision', 'artifact'].includes(row.kind)) throw new InputError('BAD_INPUT', `a ${row.kind} receipt cannot be retracted`);

@@ -52,23 +52,22 @@ describe('namespaces', () => {
 
 describe('supersede and retract', () => {
   it('the current view follows a model under random sequences; history is complete; bundles verify', async () => {
-    const { home, svc } = await freshService();
-    const trust = homeTrust(home);
-    try {
-      // model: id -> state
-      const model = new Map<string, 'current' | 'superseded' | 'retracted'>();
-      const supersedesOf = new Map<string, string>();
-      type Op = { op: 'record' } | { op: 'supersede'; pick: number } | { op: 'retract'; pick: number };
-      const ops = fc.array(
-        fc.oneof(
-          fc.constant<Op>({ op: 'record' }),
-          fc.nat().map<Op>((pick) => ({ op: 'supersede', pick })),
-          fc.nat().map<Op>((pick) => ({ op: 'retract', pick })),
-        ),
-        { minLength: 5, maxLength: 25 },
-      );
-      await fc.assert(
-        fc.asyncProperty(ops, async (seq) => {
+    type Op = { op: 'record' } | { op: 'supersede'; pick: number } | { op: 'retract'; pick: number };
+    const ops = fc.array(
+      fc.oneof(
+        fc.constant<Op>({ op: 'record' }),
+        fc.nat().map<Op>((pick) => ({ op: 'supersede', pick })),
+        fc.nat().map<Op>((pick) => ({ op: 'retract', pick })),
+      ),
+      { minLength: 5, maxLength: 25 },
+    );
+    await fc.assert(
+      fc.asyncProperty(ops, async (seq) => {
+        // a fresh log per run, so a failing sequence shrinks against a clean state
+        const { home, svc } = await freshService();
+        const model = new Map<string, 'current' | 'superseded' | 'retracted'>();
+        const supersedesOf = new Map<string, string>();
+        try {
           for (const o of seq) {
             const current = [...model].filter(([, s]) => s === 'current').map(([id]) => id);
             if (o.op === 'record' || current.length === 0) {
@@ -101,24 +100,22 @@ describe('supersede and retract', () => {
           // superseding a superseded or retracted memory is refused
           const stale = [...model].find(([, s]) => s !== 'current');
           if (stale) await expect(svc.record({ kind: 'memory', subject: { text: 'x' }, supersedes: stale[0] })).rejects.toBeInstanceOf(InputError);
-        }),
-        { numRuns: 8 },
-      );
-      // history of the newest superseding memory walks back through every predecessor
-      const last = [...supersedesOf.keys()].pop();
-      if (last) {
-        const h = await svc.history(last);
-        const chain: string[] = [last];
-        for (let p = supersedesOf.get(last); p; p = supersedesOf.get(p)) chain.push(p);
-        for (const id of chain) expect(h.items.map((i) => i.id)).toContain(id);
-        for (const item of h.items.slice(0, 3)) {
-          const r = await verifyBundleReport(await svc.bundle(item.id), trust);
-          expect(r.ok).toBe(true);
+          // history of the newest superseding memory walks back through every predecessor, each proven
+          const last = [...supersedesOf.keys()].pop();
+          if (last) {
+            const h = await svc.history(last);
+            const chain: string[] = [last];
+            for (let p = supersedesOf.get(last); p; p = supersedesOf.get(p)) chain.push(p);
+            for (const id of chain) expect(h.items.map((i) => i.id)).toContain(id);
+            const trust = homeTrust(home);
+            for (const item of h.items.slice(0, 2)) expect((await verifyBundleReport(await svc.bundle(item.id), trust)).ok).toBe(true);
+          }
+        } finally {
+          await svc.close();
         }
-      }
-    } finally {
-      await svc.close();
-    }
+      }),
+      { numRuns: 12 },
+    );
   });
 });
 
