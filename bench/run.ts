@@ -13,6 +13,7 @@ const modules: Record<string, () => Promise<{ bench: Bench }>> = {
   verify: () => import('./verify.js'),
   timestamp: () => import('./timestamp.js'),
   record: () => import('./record.js'),
+  tiles: () => import('./tiles.js'),
 };
 
 async function main(): Promise<void> {
