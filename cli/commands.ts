@@ -503,3 +503,54 @@ async function verifyRemote(g: GlobalOptions, args: string[], o: VerifyOptions):
   });
   return finish(g, { ...report, remote: source.base.href, fetched: { ...source.stats } });
 }
+
+// ---------------------------------------------------------------------------------------------
+// mcp, tokens (the MCP modules are loaded only by these commands)
+
+export async function mcp(g: GlobalOptions): Promise<void> {
+  const { serveStdio } = await import('../mcp/stdio.js');
+  await serveStdio(g.home);
+}
+
+export interface TokensAddOptions {
+  scope: 'read' | 'write';
+  expires?: string;
+  name?: string;
+  namespace: string[];
+  defaultNamespace?: string;
+  json?: boolean;
+}
+
+export async function tokensAdd(g: GlobalOptions, o: TokensAddOptions): Promise<void> {
+  const t = await import('../mcp/tokens.js');
+  const path = t.tokensFilePath(g.home);
+  const { token, record } = t.addToken(path, {
+    scopes: [o.scope],
+    ...(o.expires !== undefined ? { expires: t.parseExpiry(o.expires) } : {}),
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    ...(o.namespace.length > 0 ? { namespaces: o.namespace } : {}),
+    ...(o.defaultNamespace !== undefined ? { defaultNamespace: o.defaultNamespace } : {}),
+  });
+  if (g.json) return printJson({ name: record.name, token, scopes: record.scopes, expires: record.expires ?? null, namespaces: record.namespaces ?? null });
+  process.stdout.write(`${token}\n`);
+  process.stderr.write(
+    `token ${record.name} (${record.scopes.join(', ')}${record.expires ? `; expires ${record.expires}` : ''}) saved to ${path}\n` +
+      'it is shown only this once: send it as "Authorization: Bearer <token>" to the /mcp endpoint\n',
+  );
+}
+
+export async function tokensList(g: GlobalOptions): Promise<void> {
+  const t = await import('../mcp/tokens.js');
+  const list = t.listTokens(t.tokensFilePath(g.home));
+  if (g.json) return printJson(list);
+  printTable(
+    ['NAME', 'SCOPES', 'CREATED', 'EXPIRES', 'NAMESPACES'],
+    list.map((i) => [i.name, i.scopes.join(','), i.created.slice(0, 19), i.expires ? `${i.expires.slice(0, 19)}${i.expired ? ' (expired)' : ''}` : 'never', i.namespaces ? i.namespaces.join(',') : 'all']),
+  );
+}
+
+export async function tokensRevoke(g: GlobalOptions, name: string): Promise<void> {
+  const t = await import('../mcp/tokens.js');
+  t.revokeToken(t.tokensFilePath(g.home), name);
+  process.stdout.write(`revoked ${name}\n`);
+}

@@ -247,6 +247,37 @@ export function buildProgram(setExit: (code: number) => void): Command {
       await cmd.tsaServe(opts(c), parseListenArg(o.listen));
     });
 
+  program
+    .command('mcp')
+    .description('serve MCP (Model Context Protocol) on stdin/stdout for AI agents; uses the daemon when it runs, otherwise holds the store until it exits')
+    .action(async (_o: unknown, c: Command) => {
+      await cmd.mcp(opts(c));
+    });
+
+  const tokens = program.command('tokens').description('bearer tokens for the MCP HTTP endpoint (stored hashed in <home>/tokens.toml)');
+  withJson(
+    tokens
+      .command('add')
+      .description('create a token and print it (the only time it is shown)')
+      .addOption(new Option('--scope <scope>', 'read, or write (implies read)').choices(['read', 'write']).makeOptionMandatory())
+      .option('--expires <when>', 'expiry: a duration (30d, 12h, 90m, 2w) or a date (2027-01-31)')
+      .option('--name <name>', 'name to list and revoke it by (default token-<random>)')
+      .option('--namespace <ns>', 'allow only this namespace (repeatable; default: every namespace)', collect, [])
+      .option('--default-namespace <ns>', 'namespace used when a call names none'),
+  ).action(async (o: cmd.TokensAddOptions, c: Command) => {
+    await cmd.tokensAdd(opts(c), o);
+  });
+  withJson(tokens.command('list').description('token names, scopes and expiry (never the tokens or their hashes)')).action(async (_o: unknown, c: Command) => {
+    await cmd.tokensList(opts(c));
+  });
+  tokens
+    .command('revoke')
+    .description('delete a token; a running daemon refuses it from its next request')
+    .argument('<name>', 'token name (see tokens list)')
+    .action(async (name: string, _o: unknown, c: Command) => {
+      await cmd.tokensRevoke(opts(c), name);
+    });
+
   return program;
 }
 
