@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readDaemonInfo } from '../daemon/daemon.js';
 import { initHome } from '../daemon/home.js';
 import { BIN } from './cli-helpers.js';
 
@@ -16,7 +17,7 @@ export interface ReadyLine {
 
 export interface SpawnedDaemon {
   child: ChildProcess;
-  /** Resolves on the "daemon ready" line; rejects if the process exits first. */
+  /** Resolves on the "daemon ready" line (or daemon.json naming this pid, at quieter log levels); rejects if the process exits first. */
   ready: Promise<ReadyLine>;
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -70,6 +71,15 @@ export function spawnDaemon(home: string, opts: SpawnOptions = {}): SpawnedDaemo
     }
   });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  // daemon.json is written once both listeners are bound, whatever the log level.
+  const poll = setInterval(() => {
+    const info = readDaemonInfo(home);
+    if (info && info.pid === child.pid) onReady({ pid: info.pid, http: info.http, socket: info.socket, treeSize: -1 });
+  }, 20);
+  ready.then(
+    () => clearInterval(poll),
+    () => clearInterval(poll),
+  );
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
       onFail(new Error(`daemon exited (code ${code}, signal ${signal}) before it was ready: ${err.trim()}`));
