@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256, toHex, utf8 } from '../bytes.js';
 import { canonicalBytes } from '../canonical.js';
 import { generateCheckpointKey, signCheckpoint } from '../checkpoint/index.js';
-import { InputError } from '../errors.js';
+import { InputError, RemembrancerError } from '../errors.js';
 import { leafHash, rootFromLeafHashes } from '../merkle/hash.js';
 import type { Entry } from '../receipt.js';
 import { createTestKit, type TestKit } from '../verify/testkit.js';
@@ -159,5 +160,54 @@ describe('verifyTiledLog', () => {
     const cp = signCheckpoint({ origin: kit.origin, size: SIZE, root: rootFromLeafHashes(looseLeaves) }, kit.checkpointKey.signerKey);
     const r2 = await verifyTiledLog(memoryLog(loose, looseLeaves, cp), options({ target: { kind: 'index', index: 5 } }));
     expect(failed(r2)).toEqual({ receipt: 'RECEIPT_SCHEMA' });
+  });
+
+  it('never verifies when any byte it relies on is changed, dropped or added (fast-check)', async () => {
+    const index = 42;
+    const id = toHex(leaves[index]!);
+    const clean = memoryLog(bytes, leaves, checkpoint);
+    expect((await verifyTiledLog(clean, options({ target: { kind: 'id', id } }))).ok).toBe(true);
+    // Every resource the clean run read, with its bytes; for the bundle, only the target entry
+    // (and its length prefix) counts: the other entries of the bundle are not vouched for.
+    const served = new Map<string, Uint8Array>();
+    const probe = memoryLog(bytes, leaves, checkpoint);
+    for (const path of [...new Set(clean.fetched)]) {
+      if (path === 'checkpoint') served.set(path, await probe.checkpoint());
+      else if (path.startsWith('tile/entries/')) served.set(path, encodeEntryBundle(bytes.slice(0, 256)));
+      else {
+        const [, level, n] = /^tile\/(\d+)\/(\d{3})(?:\.p\/(\d+))?$/.exec(path)!;
+        const width = Number(/\.p\/(\d+)$/.exec(path)?.[1] ?? 256);
+        served.set(path, await probe.tile({ level: Number(level), index: Number(n), width }));
+      }
+    }
+    const entryStart = bytes.slice(0, index).reduce((n, b) => n + 2 + b.length, 0);
+    const entryEnd = entryStart + 2 + bytes[index]!.length;
+    const paths = [...served.keys()];
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), fc.constantFrom('flip', 'truncate', 'extend'), async (which, at, mask, how) => {
+        const path = paths[which % paths.length]!;
+        const orig = served.get(path)!;
+        let bad: Uint8Array;
+        if (how === 'flip') {
+          const pos = path.startsWith('tile/entries/') ? entryStart + (at % (entryEnd - entryStart)) : at % orig.length;
+          bad = orig.slice();
+          bad[pos]! ^= mask;
+        } else if (how === 'truncate') {
+          bad = orig.slice(0, at % orig.length);
+        } else {
+          if (path === 'checkpoint') return; // extra signature lines by unknown keys are ignored, as signed-note requires
+          bad = Uint8Array.from([...orig, ...new Uint8Array(1 + (at % 40)).fill(mask)]);
+        }
+        const src = memoryLog(bytes, leaves, checkpoint);
+        src.override.set(path, bad);
+        try {
+          const r = await verifyTiledLog(src, options({ target: { kind: 'id', id } }));
+          expect(r.ok, `${how} ${path}`).toBe(false);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RemembrancerError);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
