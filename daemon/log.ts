@@ -41,6 +41,9 @@ const NAMESPACED = new Set(['memory', 'memory.retract', 'memory.redact', 'decisi
 /** Kinds that correct an earlier receipt (their subject.target), and what they set on it. */
 const CORRECTIONS = { 'memory.retract': 'retracted_by', 'memory.redact': 'redacted_by' } as const;
 
+/** Most JCS(receipt) bytes: JCS(entry) must fit a tlog-tiles entry bundle's uint16 length prefix. */
+export const MAX_RECEIPT_BYTES = 60_000;
+
 /** A memory's text and salt, held beside the log; the receipt carries SHA-256(salt ‖ text). */
 interface HeldContent {
   salt: Uint8Array;
@@ -274,10 +277,21 @@ export class ReceiptLog {
     };
     const receipt = check(r); // the inline form bounds the text
     const subject = req.subject as { text?: unknown; tags?: unknown };
-    if (req.kind !== 'memory' || typeof subject.text !== 'string') return { receipt };
-    const salt = new Uint8Array(randomBytes(32));
-    const committed = { contentHash: contentHash(salt, subject.text), ...(subject.tags !== undefined ? { tags: subject.tags } : {}) };
-    return { receipt: check({ ...r, subject: committed }), content: { salt, text: subject.text } };
+    let out: { receipt: Receipt; content?: HeldContent } = { receipt };
+    if (req.kind === 'memory' && typeof subject.text === 'string') {
+      const salt = new Uint8Array(randomBytes(32));
+      const committed = { contentHash: contentHash(salt, subject.text), ...(subject.tags !== undefined ? { tags: subject.tags } : {}) };
+      out = { receipt: check({ ...r, subject: committed }), content: { salt, text: subject.text } };
+    }
+    // C2SP tlog-tiles entry bundles prefix each entry with a uint16 length, so JCS(entry) must stay
+    // under 64 KiB for the log to be servable as tiles; leave room for the armored signature.
+    const size = canonicalBytes(out.receipt).length;
+    if (size > MAX_RECEIPT_BYTES) {
+      throw new InputError('BAD_INPUT', `the receipt is ${size} bytes as JCS; the most a log entry can hold is ${MAX_RECEIPT_BYTES}`, {
+        hint: 'record large content as an artifact (its sha256) or a memory (its text is held beside the log)',
+      });
+    }
+    return out;
   }
 
   /**

@@ -192,3 +192,19 @@ describe('redaction', () => {
     expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['memory content']);
   });
 });
+
+describe('entry size', () => {
+  it('refuses a receipt too large for a tlog-tiles entry bundle, and keeps large memory text beside the log', async () => {
+    const { svc } = await freshService();
+    try {
+      await expect(svc.record({ kind: 'decision', subject: { title: 'big', body: 'x'.repeat(61_000) } })).rejects.toSatisfy(
+        (e) => e instanceof InputError && e.code === 'BAD_INPUT',
+      );
+      const r = await svc.record({ kind: 'memory', subject: { text: 'y'.repeat(65_000) } });
+      expect((await svc.get(r.id)).content).toMatchObject({ state: 'present', verified: true });
+      expect((await svc.status()).treeSize).toBe(1);
+    } finally {
+      await svc.close();
+    }
+  });
+});
