@@ -13,6 +13,7 @@ const modules: Record<string, () => Promise<{ bench: Bench }>> = {
   verify: () => import('./verify.js'),
   timestamp: () => import('./timestamp.js'),
   record: () => import('./record.js'),
+  daemon: () => import('./daemon.js'),
   tiles: () => import('./tiles.js'),
 };
 

@@ -55,6 +55,9 @@ const methods = {
 
 type MethodName = keyof typeof methods;
 
+/** The request body shape. Built once: zod compiles an object schema on first use, costly per call. */
+const callBody = z.object({ args: z.array(z.unknown()) });
+
 interface WireError {
   code: string;
   message: string;
@@ -107,7 +110,7 @@ export function decodeCall(method: string, body: Uint8Array): { method: MethodNa
   } catch {
     throw new InputError('BAD_INPUT', 'request body is not JSON');
   }
-  const args = z.object({ args: z.array(z.unknown()) }).safeParse(parsed);
+  const args = callBody.safeParse(parsed);
   if (!args.success) throw new InputError('BAD_INPUT', 'request body must be {"args":[…]}');
   const m = method as MethodName;
   const r = methods[m].safeParse(args.data.args);
