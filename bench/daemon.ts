@@ -4,6 +4,7 @@
 // of the daemon at 64 clients says where its time goes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readDaemonInfo } from '../daemon/daemon.js';
 import { initHome } from '../daemon/home.js';
@@ -182,6 +183,7 @@ const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDig
 
 export const bench: Bench = async ({ quick, tmpDir }) => {
   const seconds = quick ? 1.5 : 6;
+  const loadBefore = loadavg()[0]!;
   const results: Record<number, Run[]> = {};
   for (const batchMax of [1000, 1]) {
     const home = await makeHome(tmpDir, batchMax);
@@ -214,7 +216,8 @@ export const bench: Bench = async ({ quick, tmpDir }) => {
 Unix socket, keep-alive) back to back for ${seconds} s; a call returns once its receipt is signed and
 committed (WAL, \`synchronous=FULL\`). Clients run in the benchmark process, the daemon in its own
 (\`remembrancer daemon\`, dev TSA, checkpoint every 1 s): both share the machine's cores. Baseline: the
-same daemon and clients with \`batch_max = 1\`, one transaction and fsync per receipt.
+same daemon and clients with \`batch_max = 1\`, one transaction and fsync per receipt. Machine load
+average when the run started: ${fmt(loadBefore, 2)} (other work on the same 2 cores lowers every figure).
 
 | Clients | ours: receipts/s | ours: p50 / p99 | receipts per commit | CPU per receipt: daemon / clients | baseline (\`batch_max = 1\`): receipts/s | baseline p50 / p99 | ours ÷ baseline |
 |---:|---:|---:|---:|---:|---:|---:|---:|
