@@ -14,6 +14,7 @@ const modules: Record<string, () => Promise<{ bench: Bench }>> = {
   timestamp: () => import('./timestamp.js'),
   record: () => import('./record.js'),
   daemon: () => import('./daemon.js'),
+  mcp: () => import('./mcp.js'),
   tiles: () => import('./tiles.js'),
 };
 

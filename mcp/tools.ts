@@ -279,7 +279,7 @@ function listNamespace(caller: Caller, requested: string | undefined): string | 
   return caller.namespaces ? scopeNamespace(caller, requested) : requested;
 }
 
-/** The records a write tool may make: refused namespaces fail before anything is written. */
+/** A record request with the arguments every record_* tool shares (evidence, chainRef, idempotencyKey). */
 function recordRequest(base: RecordRequest, args: { evidence?: { name: string; sha256: string }[]; chainRef?: string; idempotencyKey?: string }): RecordRequest {
   return {
     ...base,
@@ -456,7 +456,9 @@ export const getReceipt = defineTool({
 export const listReceipts = defineTool({
   name: 'list_receipts',
   title: 'List receipts',
-  description: `Receipts newest first, one short summary each, paginated with a cursor (at most ${MCP_LIMITS.pageBytes / 1024} KiB per page).`,
+  description:
+    `Receipts newest first, one short summary each, paginated with a cursor (at most ${MCP_LIMITS.pageBytes / 1024} KiB per page). ` +
+    'One namespace: the one given, else "default" (or your token\'s default); current entries only (superseded and retracted ones are hidden).',
   input: z.object({ kind: Kind.optional(), namespace: Namespace.optional(), limit: Limit.optional(), cursor: Cursor.optional() }).strict(),
   output: pageOut(ListItemOut),
   annotations: READ,
@@ -480,7 +482,8 @@ export const searchMemories = defineTool({
   title: 'Search memories',
   description:
     'Full-text search (SQLite FTS5, best matches first) over memories, decisions and other receipts: kind, subject text, note and tags. ' +
-    'Every word must match; the last one may be a prefix. Returns snippets, paginated with a cursor.',
+    'Every word must match; the last one may be a prefix. Returns snippets, paginated with a cursor. One namespace: the one ' +
+    'given, else "default" (or your token\'s default); current entries only.',
   input: z
     .object({
       query: z.string().min(1).max(1024).describe('words to search for'),
@@ -583,10 +586,15 @@ export const verifyArtifact = defineTool({
   writes: false,
   async run(a, env) {
     const digest = a.sha256.toLowerCase();
-    const ids: string[] = [];
-    for (const id of await env.service.findBySha256(digest)) {
-      const r = await env.service.get(id);
-      if (canSee(env.caller, (r.entry.receipt as { namespace?: string }).namespace)) ids.push(id);
+    const all = await env.service.findBySha256(digest);
+    // A restricted token counts only the receipts it may see (among the first 1,000: a bound on work).
+    let ids = all;
+    if (env.caller.namespaces !== null) {
+      ids = [];
+      for (const id of all.slice(0, 1000)) {
+        const r = await env.service.get(id);
+        if (canSee(env.caller, (r.entry.receipt as { namespace?: string }).namespace)) ids.push(id);
+      }
     }
     const policy: TrustPolicy = { ...env.trust(), ...(a.requireTrustedTsa ? { requireTrustedTsa: true } : {}) };
     const checks: z.output<typeof CheckOut>[] = [
