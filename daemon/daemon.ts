@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
 import { serveRpc, type RpcServer } from './rpc.js';
 import { mcpDaemonExtension } from '../mcp/daemon.js';
+import { tilesDaemonExtension } from './tiles/extension.js';
 import type { RecordRequest, RecordResult, Service } from './service.js';
 
 /** Context handed to extensions (tiles, MCP, federation) so they can mount routes and use the service. */
@@ -35,7 +36,7 @@ export interface DaemonContext {
 export type DaemonExtension = (ctx: DaemonContext) => void | Promise<void>;
 
 /** Extensions every daemon runs (modules that serve over the HTTP listener add themselves here). */
-export const BUILTIN_EXTENSIONS: DaemonExtension[] = [mcpDaemonExtension];
+export const BUILTIN_EXTENSIONS: DaemonExtension[] = [tilesDaemonExtension, mcpDaemonExtension];
 
 export interface DaemonOptions {
   /** Default: JSON on stdout at REMEMBRANCER_LOG_LEVEL. */
