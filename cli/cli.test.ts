@@ -122,6 +122,12 @@ describe('record and read', () => {
     const r2 = cli(home, ['record', 'deploy', '--component', 'x', '--version', '1']);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain('exactly one of --sha256');
+    // commander's own errors in subcommands get the same form
+    for (const args of [['get'], ['record', 'memory'], ['list', '--bogus']]) {
+      const r4 = cli(home, args);
+      expect(r4.code).toBe(2);
+      expect(r4.stderr).toMatch(/^error\[USAGE\]: .*\nhint: /);
+    }
     const r3 = cli(home, ['get', 'ff'.repeat(32)]);
     expect(r3.code).toBe(2);
     expect(r3.stderr).toMatch(/^error\[NOT_FOUND\]/);

@@ -30,7 +30,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--debug', 'print stack traces on errors', false)
     .version('0.1.0', '-V', 'print the remembrancer version')
     .showHelpAfterError(false)
-    .exitOverride();
+    .exitOverride()
+    // Set before any subcommand exists: subcommands copy these settings when created, so their
+    // usage errors get the same one-line `error[USAGE]` form.
+    .configureOutput({
+      writeErr: (s) => {
+        const m = /^error: (.*)/s.exec(s.trim());
+        if (m) process.stderr.write(`error[USAGE]: ${m[1]}\nhint: run with --help for usage\n`);
+        else process.stderr.write(s);
+      },
+    });
 
   const g = (): GlobalOptions => {
     const o = program.opts<{ home: string; json: boolean; debug: boolean }>();
@@ -286,14 +295,6 @@ export async function run(argv: string[]): Promise<number> {
   let exit = 0;
   const program = buildProgram((code) => {
     exit = code;
-  });
-  program.configureOutput({
-    writeErr: (s) => {
-      // commander's own usage errors arrive here as "error: …"; reshape them to our one-line form.
-      const m = /^error: (.*)/s.exec(s.trim());
-      if (m) process.stderr.write(`error[USAGE]: ${m[1]}\nhint: run with --help for usage\n`);
-      else process.stderr.write(s);
-    },
   });
   try {
     await program.parseAsync(argv, { from: 'user' });

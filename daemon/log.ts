@@ -587,7 +587,9 @@ export class ReceiptLog {
       where.push(`${e}namespace = ?`);
       args.push(req.namespace);
     } else if (!req.allNamespaces) {
-      where.push(`(${e}namespace IS NULL OR ${e}namespace = 'default')`);
+      // Unary + keeps SQLite off the namespace index here: an OR of two index lookups must sort
+      // every default-namespace row, while walking idx backwards stops after one page.
+      where.push(`(+${e}namespace IS NULL OR +${e}namespace = 'default')`);
     }
     if (!req.history) {
       where.push(`${e}superseded_by IS NULL AND ${e}retracted_by IS NULL AND ${e}redacted_by IS NULL`);
@@ -621,19 +623,33 @@ export class ReceiptLog {
     const where: string[] = ['entries_fts MATCH ?'];
     const args: (string | number)[] = [match];
     this.scope(req, 'e.', where, args);
-    const rows = this.store.db
+    const db = this.store.db;
+    // Rank first, then build rows and snippets for the one page only: computing a snippet for
+    // every match before the sort costs more than the ranking itself.
+    const hits = db
       .prepare(
-        `SELECT ${ENTRY_COLS.split(', ').map((c) => `e.${c}`).join(', ')},
-                snippet(entries_fts, -1, '[', ']', '…', 12) AS snippet
-           FROM entries_fts JOIN entries e ON e.idx = entries_fts.rowid
+        `SELECT e.idx AS idx FROM entries_fts JOIN entries e INDEXED BY entries_view ON e.idx = entries_fts.rowid
           WHERE ${where.join(' AND ')}
           ORDER BY bm25(entries_fts), e.idx DESC
           LIMIT ? OFFSET ?`,
       )
-      .all(...args, limit + 1, offset) as (EntryRow & { snippet: string })[];
-    const more = rows.length > limit;
+      .all(...args, limit + 1, offset) as { idx: number }[];
+    const more = hits.length > limit;
+    const page = hits.slice(0, limit).map((h) => h.idx);
+    if (page.length === 0) return { items: [], nextCursor: null };
+    const marks = page.map(() => '?').join(', ');
+    const snippets = new Map(
+      (
+        db
+          .prepare(`SELECT rowid AS idx, snippet(entries_fts, -1, '[', ']', '…', 12) AS snippet FROM entries_fts WHERE entries_fts MATCH ? AND rowid IN (${marks})`)
+          .all(match, ...page) as { idx: number; snippet: string }[]
+      ).map((r) => [r.idx, r.snippet]),
+    );
+    const rows = new Map(
+      (db.prepare(`SELECT ${ENTRY_COLS} FROM entries WHERE idx IN (${marks})`).all(...page) as EntryRow[]).map((r) => [r.idx, r]),
+    );
     return {
-      items: rows.slice(0, limit).map((r) => ({ ...this.item(r), snippet: r.snippet })),
+      items: page.map((idx) => ({ ...this.item(rows.get(idx)!), snippet: snippets.get(idx) ?? '' })),
       nextCursor: more ? String(offset + limit) : null,
     };
   }
