@@ -176,6 +176,7 @@ export class LocalService implements Service {
       queueDepth: this.committer.depth,
       peers: 0,
       mode: this.mode,
+      signer: this.identity.signer.fingerprint,
     };
   }
 

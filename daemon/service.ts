@@ -139,6 +139,8 @@ export interface StatusView {
   queueDepth: number;
   peers: number;
   mode: 'direct' | 'daemon';
+  /** Primary fingerprint (40 hex) of the OpenPGP key that signs this log's receipts (provenance). */
+  signer?: string;
 }
 
 export interface Service {
