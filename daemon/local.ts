@@ -68,6 +68,8 @@ export class LocalService implements Service {
   private closed = false;
   private wrote = false;
   #writeFailure: InputError | null = null;
+  /** Receipts with a correction (supersede, retract, redact) queued or committing, and its idempotency key. */
+  private readonly correcting = new Map<string, { key: string | undefined }>();
   /** The checkpoint close() published (or found covering the tree), once close() has run. */
   finalCheckpoint: CheckpointView | null = null;
 
@@ -116,7 +118,7 @@ export class LocalService implements Service {
     if (this.#writeFailure) throw this.#writeFailure;
     // Check this caller's request alone first, so a bad one never fails a whole batch.
     this.log.buildReceipt(req, new Date().toISOString());
-    this.log.checkCorrection(req);
+    const target = this.log.checkCorrection(req);
     if (req.chainRef !== undefined) {
       try {
         this.log.get(checkId(req.chainRef));
@@ -124,8 +126,28 @@ export class LocalService implements Service {
         throw new InputError('BAD_INPUT', `chainRef ${req.chainRef} is not a receipt in this log`, { hint: 'use an id printed by `remembrancer list`' });
       }
     }
+    if (target === undefined) {
+      this.wrote = true;
+      return this.committer.submit(req);
+    }
+    // checkCorrection reads the committed log: two corrections of one receipt queued together would
+    // both pass it (two memories superseding one). One at a time per target; a retry of the one in
+    // flight (same idempotency key) joins it, and append returns the same receipt.
+    const inFlight = this.correcting.get(target);
+    if (inFlight !== undefined && (inFlight.key === undefined || inFlight.key !== req.idempotencyKey)) {
+      throw new InputError('BUSY', `another correction of ${target} is being committed`, { hint: 'retry; it is then checked against that correction' });
+    }
     this.wrote = true;
-    return this.committer.submit(req);
+    const p = this.committer.submit(req);
+    if (inFlight === undefined) {
+      const entry = { key: req.idempotencyKey };
+      this.correcting.set(target, entry);
+      const release = () => {
+        if (this.correcting.get(target) === entry) this.correcting.delete(target);
+      };
+      p.then(release, release);
+    }
+    return p;
   }
 
   async get(id: string): Promise<ReceiptView> {

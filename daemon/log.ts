@@ -297,12 +297,15 @@ export class ReceiptLog {
   /**
    * Semantic checks of a correction against the log (the schema cannot know them): the target of
    * supersedes / retract / redact exists, is a memory-like receipt of the same namespace, and is
-   * not already superseded / retracted / redacted. Throws BAD_INPUT or NOT_FOUND.
+   * not already superseded / retracted / redacted. Throws BAD_INPUT or NOT_FOUND. Returns the
+   * target's id (undefined for a request that corrects nothing).
    */
-  checkCorrection(req: RecordRequest): void {
+  checkCorrection(req: RecordRequest): string | undefined {
     const target =
       req.supersedes ?? (req.kind in CORRECTIONS ? (req.subject as { target?: unknown }).target : undefined);
-    if (typeof target !== 'string') return;
+    if (typeof target !== 'string') return undefined;
+    // A retry of a correction already in the log: append returns that receipt (its target is corrected by it).
+    if (req.idempotencyKey !== undefined && this.q.byIdem.get(req.idempotencyKey)) return target;
     const row = this.q.byId.get(target);
     if (!row) throw new InputError('NOT_FOUND', `no receipt ${target} in this log to correct`, { hint: 'use an id printed by `remembrancer list --history`' });
     const ns = req.namespace ?? 'default';
@@ -327,6 +330,7 @@ export class ReceiptLog {
         });
       }
     }
+    return target;
   }
 
   /**
