@@ -13,22 +13,12 @@ import { appendNodes, planConsistency, planInclusion, planNodes, type NodeId } f
 import type { LogReader } from '../core/store.js';
 import { openLogStore } from '../daemon/store/sqlite.js';
 import type { Bench } from './types.js';
+import { prng } from './util.js';
 
 const BATCH = 1_000;
 
-// Deterministic leaf hashes and a seeded PRNG (xorshift32), so runs are comparable.
+// Deterministic leaf hashes, so runs are comparable.
 const leaf = (i: number): Uint8Array => sha256(Uint8Array.of(i & 255, (i >>> 8) & 255, (i >>> 16) & 255, i >>> 24));
-function prng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
 
 function fileBytes(path: string): number {
   let total = 0;

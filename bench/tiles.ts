@@ -18,21 +18,11 @@ import { exportTiles } from '../daemon/tiles/export.js';
 import { createTilesHandler } from '../daemon/tiles/handler.js';
 import { storeTilesSource } from '../daemon/tiles/source.js';
 import type { Bench } from './types.js';
+import { prng } from './util.js';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ORIGIN = 'bench.example/tiles';
 
-function prng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
 
 // A synthetic entry shaped like a real one (JCS receipt + armored Ed25519 signature, ~700 bytes).
 const SIG = `-----BEGIN PGP SIGNATURE-----\n\n${'A'.repeat(64)}\n${'B'.repeat(64)}\n${'C'.repeat(32)}\n=abcd\n-----END PGP SIGNATURE-----\n`;
