@@ -182,11 +182,13 @@ export const bench: Bench = async ({ quick, tmpDir }) => {
     const workerNote =
       workers2 > bounded * 1.2
         ? `Two worker threads beat one thread by ${ratio(workers2, bounded)} here; \`ReceiptSigner\` itself signs on one thread.`
-        : `Two worker threads give ${ratio(workers2, bounded)} of one thread's bounded rate here: each OpenPGP.js signature already ` +
-          'spends its time in WebCrypto/OpenSSL off the main thread, so `ReceiptSigner` uses bounded concurrency on one thread and no worker pool.';
+        : `Two worker threads give ${ratio(workers2, bounded)} of one thread's bounded rate here (the two cores are shared with the ` +
+          'file reads and hashing), so `ReceiptSigner` uses bounded concurrency on one thread and no worker pool.';
     const markdown = `
 Receipts: per artifact (${ARTIFACT_BYTES} B file) read, SHA-256, build an \`artifact\` receipt, OpenPGP
-(v4 Ed25519) detached signature over its JCS bytes. Baseline: the seeds' pipeline, one \`sha256sum\`
+(v4 Ed25519) detached signature over its JCS bytes, made by the node:crypto fast path for Ed25519 keys
+(core/signing/native.ts; OpenPGP.js signs for other key types and verifies). Serial rows await each
+artifact's file read. Baseline: the seeds' pipeline, one \`sha256sum\`
 child process and one \`gpg --armor --detach-sign\` child process per artifact, serially, gpg-agent
 warm (${nBaseline} artifacts). Ours: ${nOurs} artifacts per row.
 
