@@ -4,7 +4,7 @@
 // and the parse functions return the caller's own object, so what was signed is what is verified.
 import { z } from 'zod';
 import { canonicalBytes, findNonJson } from './canonical.js';
-import { fromBase64, toHex } from './bytes.js';
+import { fromBase64, toHex, utf8 } from './bytes.js';
 import { InputError, VerificationError } from './errors.js';
 import { leafHash } from './merkle/hash.js';
 import { MAX_NOTE_BYTES } from './checkpoint/note.js';
@@ -414,6 +414,26 @@ export function parseBundle(value: unknown): Bundle {
 /** JCS(entry): the bytes the log stores and hashes into its leaf. */
 export function entryBytes(entry: Entry): Uint8Array {
   return canonicalBytes(entry);
+}
+
+const ENTRY_OPEN = utf8.encode('{"receipt":');
+const ENTRY_SIG = utf8.encode(',"signature":');
+const ENTRY_CLOSE = utf8.encode('}');
+
+/**
+ * JCS(entry) from JCS(receipt) and the signature, without canonicalising the receipt again: the
+ * two keys sort as "receipt" < "signature", and RFC 8785 serialises strings as JSON.stringify
+ * does. Equal to entryBytes({receipt, signature}) (property-tested).
+ */
+export function entryBytesFromParts(receiptJcs: Uint8Array, signature: string): Uint8Array {
+  const sig = utf8.encode(JSON.stringify(signature));
+  const out = new Uint8Array(ENTRY_OPEN.length + receiptJcs.length + ENTRY_SIG.length + sig.length + ENTRY_CLOSE.length);
+  let o = 0;
+  for (const part of [ENTRY_OPEN, receiptJcs, ENTRY_SIG, sig, ENTRY_CLOSE]) {
+    out.set(part, o);
+    o += part.length;
+  }
+  return out;
 }
 
 /** The entry's RFC 9162 leaf hash, SHA-256(0x00 ‖ JCS(entry)). */

@@ -11,7 +11,7 @@ import { leafHash } from '../core/merkle/hash.js';
 import { verifyConsistency } from '../core/merkle/verify.js';
 import { checkpointBody, parseCheckpoint, signCheckpoint, verifyCheckpoint } from '../core/checkpoint/index.js';
 import { ReceiptVerifier } from '../core/signing/index.js';
-import { BUNDLE_MEDIA_TYPE, parseEntry, parseReceipt, type Bundle, type Entry, type Receipt } from '../core/receipt.js';
+import { BUNDLE_MEDIA_TYPE, entryBytesFromParts, parseEntry, parseReceipt, type Bundle, type Entry, type Receipt } from '../core/receipt.js';
 import { verifyTimestampToken } from '../core/timestamp/index.js';
 import { openLogStore, openLogStoreReadOnly, type SqliteLogReader, type SqliteLogStore } from './store/index.js';
 import type { Identity } from './home.js';
@@ -251,7 +251,7 @@ export class ReceiptLog {
    * the log: the signed receipt then carries only contentHash = SHA-256(salt ‖ text), so the text
    * can be redacted later without touching the log (README "Memory semantics").
    */
-  private prepare(req: RecordRequest, time: string): { receipt: Receipt; content?: HeldContent } {
+  private prepare(req: RecordRequest, time: string): { receipt: Receipt; jcs: Uint8Array; content?: HeldContent } {
     const r: Record<string, unknown> = {
       v: 1,
       kind: req.kind,
@@ -285,13 +285,14 @@ export class ReceiptLog {
     }
     // C2SP tlog-tiles entry bundles prefix each entry with a uint16 length, so JCS(entry) must stay
     // under 64 KiB for the log to be servable as tiles; leave room for the armored signature.
-    const size = canonicalBytes(out.receipt).length;
+    const jcs = canonicalBytes(out.receipt);
+    const size = jcs.length;
     if (size > MAX_RECEIPT_BYTES) {
       throw new InputError('BAD_INPUT', `the receipt is ${size} bytes as JCS; the most a log entry can hold is ${MAX_RECEIPT_BYTES}`, {
         hint: 'record large content as an artifact (its sha256) or a memory (its text is held beside the log)',
       });
     }
-    return out;
+    return { ...out, jcs };
   }
 
   /**
@@ -342,7 +343,7 @@ export class ReceiptLog {
     const time = new Date().toISOString();
     const results: (RecordResult | undefined)[] = new Array(reqs.length);
     const firstByKey = new Map<string, number>();
-    const fresh: { i: number; receipt: Receipt; content: HeldContent | undefined; key: string | undefined }[] = [];
+    const fresh: { i: number; receipt: Receipt; jcs: Uint8Array; content: HeldContent | undefined; key: string | undefined }[] = [];
     reqs.forEach((req, i) => {
       const key = req.idempotencyKey;
       if (key !== undefined) {
@@ -355,12 +356,13 @@ export class ReceiptLog {
         firstByKey.set(key, i);
       }
       const prepared = this.prepare(req, time);
-      fresh.push({ i, receipt: prepared.receipt, content: prepared.content, key });
+      fresh.push({ i, receipt: prepared.receipt, jcs: prepared.jcs, content: prepared.content, key });
     });
     if (fresh.length > 0) {
-      const signatures = await this.id.signer.signMany(fresh.map((f) => f.receipt));
+      // Each receipt was validated and canonicalised once in prepare(); sign and frame those bytes.
+      const signatures = await this.id.signer.signManyCanonical(fresh.map((f) => f.jcs));
       const entries: Entry[] = fresh.map((f, k) => ({ receipt: f.receipt, signature: signatures[k]! }));
-      const bytes = entries.map((e) => canonicalBytes(e));
+      const bytes = fresh.map((f, k) => entryBytesFromParts(f.jcs, signatures[k]!));
       const hashes = bytes.map((b) => leafHash(b));
       const db = this.store.db;
       const insEntry = db.prepare('INSERT INTO entries (idx, id, kind, namespace, time, entry, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?)');

@@ -89,8 +89,16 @@ export class ReceiptSigner {
       }
       throw e;
     }
-    if (this.native) return signDetachedNative(this.native, canonicalBytes(receipt));
-    const message = await openpgp.createMessage({ binary: canonicalBytes(receipt) });
+    return this.signCanonical(canonicalBytes(receipt));
+  }
+
+  /**
+   * Armored detached signature over bytes the caller already produced as JCS of a receipt it has
+   * validated (the log's write path does both once per receipt). Signs exactly these bytes.
+   */
+  async signCanonical(jcs: Uint8Array): Promise<string> {
+    if (this.native) return signDetachedNative(this.native, jcs);
+    const message = await openpgp.createMessage({ binary: jcs });
     return openpgp.sign({ message, signingKeys: this.key, detached: true, format: 'armored', config: SIGN_CONFIG });
   }
 
@@ -102,5 +110,14 @@ export class ReceiptSigner {
   /** Sign many receipts with bounded concurrency; signatures in input order. */
   async signMany(receipts: readonly Receipt[], options: SignManyOptions = {}): Promise<string[]> {
     return mapConcurrent(receipts, options.concurrency ?? 16, (r) => this.sign(r));
+  }
+
+  /** signCanonical over many JCS byte strings, bounded concurrency, signatures in input order. */
+  async signManyCanonical(jcs: readonly Uint8Array[], options: SignManyOptions = {}): Promise<string[]> {
+    if (this.native) {
+      const native = this.native;
+      return jcs.map((b) => signDetachedNative(native, b));
+    }
+    return mapConcurrent(jcs, options.concurrency ?? 16, (b) => this.signCanonical(b));
   }
 }
