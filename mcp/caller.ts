@@ -2,6 +2,7 @@
 // `remembrancer mcp`: full access. Over HTTP every request carries the AuthInfo that the HTTP
 // handler derived from a bearer token (mcp/http.ts); a request without one is refused (fail closed).
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { InputError } from '../core/errors.js';
 import { McpEdgeError } from './errors.js';
 
 export const DEFAULT_NAMESPACE = 'default';
@@ -55,4 +56,45 @@ export function scopeNamespace(caller: Caller, requested: string | undefined): s
 /** Whether the caller may see a receipt in `namespace` (absent = the default namespace). */
 export function canSee(caller: Caller, namespace: string | undefined): boolean {
   return caller.namespaces === null || caller.namespaces.includes(namespace ?? DEFAULT_NAMESPACE);
+}
+
+/** What a list, search or resource listing covers (service ListRequest fields). */
+export interface ListScope {
+  /** One namespace; absent: `default` plus kinds without a namespace (the service's default scope). */
+  namespace?: string;
+  allNamespaces?: true;
+}
+
+/**
+ * The scope of a listing: the namespace asked for, else the caller's default; every namespace only
+ * for a caller allowed every namespace. Refused (FORBIDDEN) outside the caller's allowlist.
+ */
+export function listScope(caller: Caller, requested: string | undefined, all: boolean | undefined): ListScope {
+  if (all) {
+    if (requested !== undefined) throw new InputError('BAD_INPUT', 'give namespace or allNamespaces, not both');
+    if (caller.namespaces !== null) {
+      throw new McpEdgeError('FORBIDDEN', 'this token may not list every namespace', { hint: `name one of its namespaces: ${caller.namespaces.join(', ')}` });
+    }
+    return { allNamespaces: true };
+  }
+  const ns = scopeNamespace(caller, requested);
+  // `default` also covers receipts of kinds without a namespace (deploys…), as canSee does.
+  return ns === DEFAULT_NAMESPACE ? {} : { namespace: ns };
+}
+
+/** Who made a write in this session, as far as the server knows: not part of the signed receipt. */
+export interface RecordedVia {
+  transport: 'stdio' | 'http';
+  /** The MCP client's self-reported name (initialize clientInfo): unauthenticated. */
+  client?: string;
+  /** Over HTTP, the name of the bearer token (authenticated). */
+  token?: string;
+}
+
+export function recordedVia(caller: Caller, transport: 'stdio' | 'http'): RecordedVia {
+  return {
+    transport,
+    ...(caller.client ? { client: caller.client.name } : {}),
+    ...(transport === 'http' ? { token: caller.principal } : {}),
+  };
 }

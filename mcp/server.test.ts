@@ -18,6 +18,7 @@ import {
   exerciseAllTools,
   listToolMap,
   makeHome,
+  wireBytes,
   type Exercise,
   type TempHome,
 } from './testkit.js';
@@ -49,13 +50,15 @@ afterAll(async () => {
 });
 
 describe('tools/list', () => {
-  it('marks exactly the recording tools as writes, and every other tool read-only', () => {
+  it('marks exactly the recording tools as writes, the corrections destructive and never idempotent, every other tool read-only', () => {
+    const corrections = ['redact_memory', 'retract_memory', 'supersede_memory'];
     for (const def of TOOLS) {
       const a = tools.get(def.name)!.annotations!;
       expect(a.readOnlyHint, def.name).toBe(!WRITE_TOOLS.has(def.name));
-      expect(a.destructiveHint, def.name).toBe(false);
+      expect(a.destructiveHint, def.name).toBe(corrections.includes(def.name));
+      if (WRITE_TOOLS.has(def.name)) expect(a.idempotentHint, def.name).toBe(false);
     }
-    expect([...WRITE_TOOLS].sort()).toEqual(['record_artifact', 'record_decision', 'record_memory']);
+    expect([...WRITE_TOOLS].sort()).toEqual(['record_artifact', 'record_decision', 'record_memory', ...corrections]);
   });
 
   it('declares strict input schemas (unknown arguments are refused)', () => {
@@ -153,7 +156,7 @@ describe('response caps', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const r = (await client.callTool({ name: 'list_receipts', arguments: { limit: 200, ...(cursor ? { cursor } : {}) } })) as CallToolResult;
+      const r = (await client.callTool({ name: 'list_receipts', arguments: { limit: 200, history: true, ...(cursor ? { cursor } : {}) } })) as CallToolResult;
       expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThanOrEqual(MCP_LIMITS.pageBytes);
       const page = r.structuredContent as { items: { id: string; summary: string }[]; nextCursor: string | null };
       for (const i of page.items) {
@@ -175,11 +178,29 @@ describe('response caps', () => {
     expect(hit.snippet.length).toBeLessThanOrEqual(MCP_LIMITS.itemText);
   });
 
-  it('refuses a result over the cap with TOO_LARGE instead of sending it', async () => {
-    const { id } = await service.record({ kind: 'memory', subject: { text: '\u0001'.repeat(65_536) } });
-    const r = await call('get_receipt', { id });
-    expect(errorCode(r)).toBe('TOO_LARGE');
-    expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThan(1024);
+  it('returns the longest text a stretch at a time (offset / nextOffset), and refuses a resource over the cap with TOO_LARGE', async () => {
+    const text = `${'\u0001'.repeat(65_000)}end`;
+    const { id } = await service.record({ kind: 'memory', subject: { text } });
+    let read = '';
+    let offset: number | undefined = 0;
+    let calls = 0;
+    while (offset !== undefined) {
+      const r = (await client.callTool({ name: 'get_receipt', arguments: { id, offset } })) as CallToolResult;
+      expect(r.isError, errorText(r)).toBeFalsy();
+      expect(wireBytes(r)).toBeLessThanOrEqual(MCP_LIMITS.resultBytes);
+      const c = (r.structuredContent as { content: { text: string; offset: number; truncated: boolean; nextOffset?: number; totalChars: number } }).content;
+      expect(c.offset).toBe(offset);
+      expect(c.text.length).toBeLessThanOrEqual(MCP_LIMITS.textChunk);
+      expect(c.truncated).toBe(c.nextOffset !== undefined);
+      expect(c.totalChars).toBe(text.length);
+      read += c.text;
+      offset = c.nextOffset;
+      calls++;
+    }
+    expect(read).toBe(text);
+    expect(calls).toBe(Math.ceil(text.length / MCP_LIMITS.textChunk));
+    expect(errorCode(await call('get_receipt', { id, offset: text.length + 1 }))).toBe('BAD_INPUT');
+    await expect(client.readResource({ uri: `remembrancer://receipt/${id}` })).rejects.toThrow(/error\[TOO_LARGE\]/);
   });
 });
 

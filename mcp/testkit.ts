@@ -15,6 +15,7 @@ import { initHome } from '../daemon/home.js';
 import type { Service } from '../daemon/service.js';
 import type { TokenClaims } from './caller.js';
 import { createMcpServer, type McpServerContext } from './server.js';
+import { STORED_DATA_NOTICE } from './limits.js';
 import { TOOLS } from './tools.js';
 
 export const TOOL_NAMES = TOOLS.map((t) => t.name);
@@ -69,10 +70,21 @@ export function assertMatchesOutputSchema(tool: Tool, value: unknown): void {
 
 export type Structured = Record<string, unknown> & { [k: string]: unknown };
 
-/** The error text of an isError result (`error[CODE]: …`). */
+/** The error text of an isError result (`error[CODE]: …`): its first text block. */
 export function errorText(r: CallToolResult): string {
   const t = r.content.find((c) => c.type === 'text');
   return t && t.type === 'text' ? t.text : '';
+}
+
+/** The JSON copy of a result's structuredContent: its last text block (after the stored-data notice, if any). */
+export function jsonText(r: CallToolResult): string {
+  const t = r.content.filter((c) => c.type === 'text').pop();
+  return t && t.type === 'text' ? t.text : '';
+}
+
+/** Bytes of a tool result as sent: its content blocks and structuredContent, serialized. */
+export function wireBytes(r: CallToolResult): number {
+  return Buffer.byteLength(JSON.stringify({ content: r.content, structuredContent: r.structuredContent }), 'utf8');
 }
 
 export function errorCode(r: CallToolResult): string | undefined {
@@ -85,7 +97,13 @@ export async function callOk(client: Client, tools: Map<string, Tool>, name: str
   ok(!r.isError, `${name} failed: ${errorText(r)}`);
   ok(r.structuredContent, `${name} returned no structuredContent`);
   assertMatchesOutputSchema(tools.get(name)!, r.structuredContent);
-  deepStrictEqual(JSON.parse(errorText(r)), r.structuredContent, `${name}: the text copy differs from structuredContent`);
+  deepStrictEqual(JSON.parse(jsonText(r)), r.structuredContent, `${name}: the text copy differs from structuredContent`);
+  // Stored text reaches an agent only inside JSON, after the fixed stored-data notice.
+  const def = TOOLS.find((t) => t.name === name);
+  if (def?.storedData) {
+    strictEqual(r.content.length, 2, `${name}: expected the notice and the JSON`);
+    strictEqual(errorText(r), STORED_DATA_NOTICE);
+  } else strictEqual(r.content.length, 1, `${name}: expected only the JSON`);
   return r.structuredContent as Structured;
 }
 
@@ -125,6 +143,8 @@ export async function exerciseAllTools(client: Client, opts: { artifactPath?: st
     return r;
   };
   const mem = await call('record_memory', { text: 'the exercise memory mentions zanzibar', tags: ['exercise'] });
+  const fpr = (mem.provenance as { recordedBy: { keyFingerprint: string } }).recordedBy.keyFingerprint;
+  ok(/^[0-9a-f]{40}$/.test(fpr), `record_memory provenance names no key fingerprint: ${fpr}`);
   const dec = await call('record_decision', { title: 'use tiles', body: 'tiles make reads cacheable' });
   const art = opts.artifactPath
     ? await call('record_artifact', { path: opts.artifactPath })
@@ -151,6 +171,15 @@ export async function exerciseAllTools(client: Client, opts: { artifactPath?: st
   deepStrictEqual(await call('list_peers', {}), { peers: [] });
   const fed = await call('federation_status', {});
   strictEqual((fed.origins as unknown[]).length, 1);
+  // Corrections, on memories of their own (the ones above stay current).
+  const outdated = await call('record_memory', { text: 'exercise: an outdated fact' });
+  const corrected = await call('supersede_memory', { id: outdated.id, text: 'exercise: the corrected fact' });
+  strictEqual(corrected.target, outdated.id);
+  const retracted = await call('retract_memory', { id: corrected.id, reason: 'exercise: withdrawn' });
+  strictEqual(retracted.target, corrected.id);
+  const secret = await call('record_memory', { text: 'exercise: forget me' });
+  const redacted = await call('redact_memory', { id: secret.id, reason: 'exercise' });
+  strictEqual(redacted.textDeleted, true);
   deepStrictEqual([...results.keys()].sort(), [...TOOL_NAMES].sort());
   return {
     tools,
