@@ -304,7 +304,8 @@ function historyItemOut(h: HistoryItem, ctx: ProvenanceContext): HistoryItemValu
  * the signed entry, else entryOmitted.
  */
 function fillReceipt(base: ReceiptValue, view: ReceiptView, offset: number, history: HistoryItemValue[] | undefined, cap: number): ReceiptValue {
-  const value: ReceiptValue = { ...base };
+  // Measured with the omission marker in place, so that leaving the entry out never goes over.
+  const value: ReceiptValue = { ...base, entryOmitted: true };
   const c = view.content;
   if (c?.state === 'redacted') value.content = { state: 'redacted', by: c.by };
   if (c?.state === 'present') {
@@ -333,8 +334,9 @@ function fillReceipt(base: ReceiptValue, view: ReceiptView, offset: number, hist
     const keep = fitCount(history.length, (n) => storedResultBytes({ ...value, history: { items: history.slice(history.length - n), truncated: false } }), cap);
     value.history = { items: history.slice(history.length - keep), truncated: keep < history.length };
   }
-  const withEntry = { ...value, entry: view.entry as z.output<typeof EntryOut> };
-  return storedResultBytes(withEntry) <= cap ? withEntry : { ...value, entryOmitted: true };
+  const { entryOmitted: _, ...rest } = value;
+  const withEntry = { ...rest, entry: view.entry as z.output<typeof EntryOut> };
+  return storedResultBytes(withEntry) <= cap ? withEntry : value;
 }
 
 // ---------------------------------------------------------------------------------------------
