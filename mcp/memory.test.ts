@@ -418,6 +418,8 @@ describe('namespace isolation', () => {
     const missing = (id: string) => raw(restricted, 'get_receipt', { id });
     const nobody = '0'.repeat(63) + '1';
     const notFoundText = errorText(await missing(nobody));
+    const badChainText = errorText(await raw(restricted, 'record_memory', { text: 'probe', chainRef: nobody }));
+    expect(badChainText).toMatch(/^error\[BAD_INPUT\]: chainRef/);
     const before = await treeSize();
     const bState = await Promise.all(bIds.map((id) => service.get(id)));
 
@@ -433,6 +435,8 @@ describe('namespace isolation', () => {
       fc.record({ name: fc.constant('retract_memory'), args: fc.record({ id: fc.constantFrom(...bIds, nobody), reason: fc.constant('takeover'), namespace: anyNs }) }),
       fc.record({ name: fc.constant('redact_memory'), args: fc.record({ id: fc.constantFrom(...bIds, nobody), namespace: anyNs }) }),
       fc.record({ name: fc.constant('record_memory'), args: fc.record({ text: fc.constant('into b'), namespace: fc.constantFrom(B, 'default') }) }),
+      // A chainRef to a foreign receipt must not reveal that it exists (nor be recorded).
+      fc.record({ name: fc.constant('record_memory'), args: fc.record({ text: fc.constant('probe'), chainRef: fc.constantFrom(...bIds, nobody) }) }),
       fc.record({ name: fc.constant('resource'), args: fc.record({ id: idArb, which: fc.constantFrom('receipt', 'bundle') }) }),
       fc.record({ name: fc.constant('resources/list'), args: fc.constant({}) }),
     );
@@ -440,7 +444,7 @@ describe('namespace isolation', () => {
     await fc.assert(
       fc.asyncProperty(callArb, async ({ name, args }) => {
         const clean = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) as Record<string, unknown>;
-        const given = typeof clean.id === 'string' ? clean.id : undefined;
+        const given = typeof clean.id === 'string' ? clean.id : typeof clean.chainRef === 'string' ? clean.chainRef : undefined;
         let text: string;
         if (name === 'resource') {
           const r = await restricted.readResource({ uri: `remembrancer://${clean.which}/${given}` }).then(
@@ -460,7 +464,7 @@ describe('namespace isolation', () => {
           text = JSON.stringify(r);
           if (given !== undefined && bIds.includes(given)) {
             // A foreign receipt is indistinguishable from one that does not exist.
-            expect(errorText(r).replaceAll(given, nobody)).toBe(notFoundText);
+            expect(errorText(r).replaceAll(given, nobody)).toBe(clean.chainRef !== undefined ? badChainText : notFoundText);
           }
           if (!r.isError && clean.namespace !== undefined) expect(clean.namespace).toBe(A);
         }

@@ -183,6 +183,16 @@ export function recordRequest(
  */
 export async function recordAndDescribe(env: ToolEnv, req: RecordRequest): Promise<z.output<typeof RecordOut>> {
   if (req.namespace !== undefined) scopeNamespace(env.caller, req.namespace);
+  if (req.chainRef !== undefined) {
+    // A chainRef the caller may not see is refused exactly like one that does not exist (the
+    // service's own wording), so recording cannot probe other namespaces for ids.
+    await visibleReceipt(env, req.chainRef).catch((e: unknown) => {
+      if (e instanceof InputError && e.code === 'NOT_FOUND') {
+        throw new InputError('BAD_INPUT', `chainRef ${req.chainRef} is not a receipt in this log`, { hint: 'use an id printed by `remembrancer list`' });
+      }
+      throw e;
+    });
+  }
   const r: RecordResult = await env.service.record(req);
   const [view, ctx] = await Promise.all([env.service.get(r.id), provenanceContext(env.service)]);
   return {
