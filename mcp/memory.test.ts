@@ -213,6 +213,19 @@ describe('supersede and retract through MCP', () => {
   });
 });
 
+describe('idempotency keys are per namespace', () => {
+  it('a key used in another namespace neither returns nor blocks a receipt; retries in one namespace still dedupe', async () => {
+    const b = await call('record_memory', { text: 'key owner in B', namespace: 'key-b', idempotencyKey: 'common-key' });
+    const restricted = await connect(authInfo('key-a', ['read', 'write'], { namespaces: ['key-a'] }));
+    const a = await callOk(restricted, tools, 'record_memory', { text: 'same key in A', idempotencyKey: 'common-key' });
+    expect(a.id).not.toBe(b.id);
+    expect(a.namespace).toBe('key-a');
+    expect(JSON.stringify(a)).not.toContain(b.id as string);
+    expect((await call('record_memory', { text: 'key owner in B', namespace: 'key-b', idempotencyKey: 'common-key' })).id).toBe(b.id);
+    expect((await callOk(restricted, tools, 'record_memory', { text: 'same key in A', idempotencyKey: 'common-key' })).id).toBe(a.id);
+  });
+});
+
 describe('redaction through MCP', () => {
   it('forgets the text (search, get, resources), keeps the receipt provable', async () => {
     const ns = 'forget';

@@ -1,6 +1,7 @@
 // What every tool file shares: the tool definition shape, the hint sets, the argument schemas
 // (outside input: every string bounded), the shared output schemas, and the namespace guards.
 import { z } from 'zod';
+import { sha256, toHex, utf8 } from '../core/bytes.js';
 import { InputError } from '../core/errors.js';
 import type { TrustPolicy } from '../core/verify/index.js';
 import type { ReceiptView, RecordRequest, RecordResult, Service } from '../daemon/service.js';
@@ -177,6 +178,15 @@ export function recordRequest(
 }
 
 /**
+ * The idempotency key the service sees for an MCP call: scoped to the namespace, so that a key
+ * used in one namespace can neither return (and so reveal) nor block a receipt of another. A
+ * fixed-length digest, whatever the lengths of the two parts (the service caps keys at 256).
+ */
+export function scopedKey(namespace: string | undefined, key: string): string {
+  return `mcp:${toHex(sha256(utf8.encode(JSON.stringify([namespace ?? 'default', key]))))}`;
+}
+
+/**
  * Record, then describe the receipt with its provenance (the signed time is read back: a retried
  * idempotency key returns the first receipt, with its own time). The namespace must be one the
  * caller may write.
@@ -193,8 +203,12 @@ export async function recordAndDescribe(env: ToolEnv, req: RecordRequest): Promi
       throw e;
     });
   }
-  const r: RecordResult = await env.service.record(req);
+  const r: RecordResult = await env.service.record(
+    req.idempotencyKey !== undefined ? { ...req, idempotencyKey: scopedKey(req.namespace, req.idempotencyKey) } : req,
+  );
   const [view, ctx] = await Promise.all([env.service.get(r.id), provenanceContext(env.service)]);
+  // Unreachable with scoped keys; never hand out a receipt the caller may not see.
+  if (!canSee(env.caller, namespaceOf(view))) throw new InputError('BAD_INPUT', 'this idempotency key is taken', { hint: 'use another key' });
   return {
     id: r.id,
     index: r.index,
