@@ -213,6 +213,21 @@ describe('supersede and retract through MCP', () => {
   });
 });
 
+describe('token namespaces', () => {
+  it('an unrestricted token with a default namespace writes and lists there, and may list every namespace; a restricted one may not', async () => {
+    const open = await connect(authInfo('open', ['read', 'write'], { defaultNamespace: 'dflt-x' }));
+    const r = await callOk(open, tools, 'record_memory', { text: 'lands in dflt-x' });
+    expect(r.namespace).toBe('dflt-x');
+    expect(ids(await all(open, 'list_receipts', {}))).toEqual([r.id]);
+    expect(ids(await all(open, 'list_receipts', { allNamespaces: true, history: true }))).toHaveLength(await treeSize());
+    expect(errorCode(await raw(open, 'list_receipts', { allNamespaces: true, namespace: 'dflt-x' }))).toBe('BAD_INPUT');
+    const closed = await connect(authInfo('closed', ['read'], { namespaces: ['dflt-x', 'other'] }));
+    expect(errorCode(await raw(closed, 'search_memories', { query: 'lands', allNamespaces: true }))).toBe('FORBIDDEN');
+    expect(ids(await all(closed, 'search_memories', { query: 'lands' }))).toEqual([r.id]); // its default: the first allowed
+    expect(errorCode(await raw(closed, 'retract_memory', { id: r.id, reason: 'read token' }))).toBe('FORBIDDEN');
+  });
+});
+
 describe('idempotency keys are per namespace', () => {
   it('a key used in another namespace neither returns nor blocks a receipt; retries in one namespace still dedupe', async () => {
     const b = await call('record_memory', { text: 'key owner in B', namespace: 'key-b', idempotencyKey: 'common-key' });
