@@ -52,6 +52,9 @@ export class CheckpointKeys {
     if (v === undefined) {
       try {
         v = parseVerifierKey(vkey);
+        // The bundle carries the key's canonical text (lowercase hex id), so that any change to the
+        // bytes of a bundle is a change the verifier notices, never a silent equivalent spelling.
+        if (v.verifierKey !== vkey) v = { error: 'not in canonical form (the key id is lowercase hex)' };
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         v = { error: e.message };

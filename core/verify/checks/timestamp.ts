@@ -7,7 +7,7 @@ import { bytesEqual, fromBase64, sha256 } from '../../bytes.js';
 import { InputError, VerificationError } from '../../errors.js';
 import { parseCertificate } from '../../timestamp/cert.js';
 import { assertNotDevTsa, findDevTsaCa } from '../../timestamp/dev.js';
-import { parsePemCertificates } from '../../timestamp/pem.js';
+import { parsePemCertificates, toPemCertificate } from '../../timestamp/pem.js';
 import { verifyTimestampToken, type TimestampVerification } from '../../timestamp/verify.js';
 
 const PEM_BLOCK = /^\s*-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]*-----END CERTIFICATE-----\s*$/;
@@ -65,6 +65,9 @@ export function checkTimestamp(
   const extra = (tsaCertificates ?? []).map((pem, i) => {
     const ders = PEM_BLOCK.test(pem) ? parsePemCertificates(pem) : undefined;
     if (ders === undefined || ders.length !== 1) throw new VerificationError('TSA_CHAIN', `tsaCertificates[${i}] is not exactly one PEM certificate`);
+    // Canonical text only (64-column base64, one trailing newline), as our TSA client and dev TSA
+    // write it: a differently spelled copy of the same certificate is still a changed bundle.
+    if (pem !== toPemCertificate(ders[0]!)) throw new VerificationError('TSA_CHAIN', `tsaCertificates[${i}] is not in canonical PEM form`);
     return ders[0]!;
   });
   let v: TimestampVerification;
