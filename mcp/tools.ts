@@ -523,18 +523,23 @@ export const listReceipts = defineTool({
   writes: false,
   storedData: true,
   async run(a, env) {
-    const scope = scopeArgs(listScope(env.caller, a.namespace, a.allNamespaces));
-    const fetch = (limit: number) =>
-      env.service.list({
-        limit,
-        ...scope,
-        ...(a.kind !== undefined ? { kind: a.kind } : {}),
-        ...(a.history ? { history: true } : {}),
-        ...(a.cursor !== undefined ? { cursor: a.cursor } : {}),
-      });
-    return ok(await scopedPage(env, a, fetch, itemOut));
+    const view = viewArgs(env, a);
+    return ok(await scopedPage(env, a, (limit: number) => env.service.list({ limit, ...view }), itemOut));
   },
 });
+
+/** The list/search request fields shared by both tools: namespace scope, kind, history, cursor. */
+function viewArgs(
+  env: ToolEnv,
+  a: { namespace?: string | undefined; allNamespaces?: boolean | undefined; kind?: string | undefined; history?: boolean | undefined; cursor?: string | undefined },
+) {
+  return {
+    ...scopeArgs(listScope(env.caller, a.namespace, a.allNamespaces)),
+    ...(a.kind !== undefined ? { kind: a.kind } : {}),
+    ...(a.history ? { history: true } : {}),
+    ...(a.cursor !== undefined ? { cursor: a.cursor } : {}),
+  };
+}
 
 export const searchMemories = defineTool({
   name: 'search_memories',
@@ -554,17 +559,8 @@ export const searchMemories = defineTool({
   writes: false,
   storedData: true,
   async run(a, env) {
-    const scope = scopeArgs(listScope(env.caller, a.namespace, a.allNamespaces));
-    const fetch = (limit: number) =>
-      env.service.search({
-        query: a.query,
-        limit,
-        ...scope,
-        ...(a.kind !== undefined ? { kind: a.kind } : {}),
-        ...(a.history ? { history: true } : {}),
-        ...(a.cursor !== undefined ? { cursor: a.cursor } : {}),
-      });
-    return ok(await scopedPage(env, a, fetch, hitOut));
+    const view = viewArgs(env, a);
+    return ok(await scopedPage(env, a, (limit: number) => env.service.search({ query: a.query, limit, ...view }), hitOut));
   },
 });
 
