@@ -234,8 +234,8 @@ export async function list(g: GlobalOptions, o: ListOptions): Promise<void> {
   const page = await withService(g, (s) => s.list(listRequest(o)));
   if (g.json) return printJson(page);
   printTable(
-    ['INDEX', 'ID', 'KIND', 'TIME', 'SUMMARY'],
-    page.items.map((i) => [String(i.index), short(i.id), i.kind, i.time.slice(0, 19), i.summary]),
+    ['INDEX', 'ID', 'KIND', 'TIME', ...(o.history ? ['STATE'] : []), 'SUMMARY'],
+    page.items.map((i) => [String(i.index), short(i.id), i.kind, i.time.slice(0, 19), ...(o.history ? [i.state ?? 'current'] : []), i.summary]),
   );
   if (page.nextCursor) process.stdout.write(`more: remembrancer list --cursor ${page.nextCursor}\n`);
 }

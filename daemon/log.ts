@@ -576,6 +576,7 @@ export class ReceiptLog {
       time: row.time,
       ...(row.namespace !== null ? { namespace: row.namespace } : {}),
       summary,
+      ...(row.redacted_by ? { state: 'redacted' as const } : row.retracted_by ? { state: 'retracted' as const } : row.superseded_by ? { state: 'superseded' as const } : {}),
     };
   }
 

@@ -97,6 +97,7 @@ describe('supersede and retract', () => {
           expect(got.sort()).toEqual(want);
           const all = await svc.list({ kind: 'memory', history: true, limit: 200 });
           expect(all.items.length).toBe(model.size);
+          for (const item of all.items) expect(item.state ?? 'current').toBe(model.get(item.id));
           // superseding a superseded or retracted memory is refused
           const stale = [...model].find(([, s]) => s !== 'current');
           if (stale) await expect(svc.record({ kind: 'memory', subject: { text: 'x' }, supersedes: stale[0] })).rejects.toBeInstanceOf(InputError);

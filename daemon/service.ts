@@ -86,6 +86,8 @@ export interface ListItem {
   time: string;
   namespace?: string;
   summary: string;
+  /** Present only for entries outside the current view (seen with `history`). */
+  state?: 'superseded' | 'retracted' | 'redacted';
 }
 
 export interface SearchHit extends ListItem {

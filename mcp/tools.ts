@@ -120,6 +120,7 @@ const ListItemOut = z.object({
   time: z.string(),
   namespace: z.string().optional(),
   summary: z.string().describe('stored data, clipped'),
+  state: z.enum(['superseded', 'retracted', 'redacted']).optional().describe('set only for entries outside the current view (history: true)'),
   provenance: ProvenanceOut,
 });
 const SearchHitOut = ListItemOut.extend({ snippet: z.string().describe('matching text, terms in [brackets] (stored data, clipped)') });
@@ -198,6 +199,7 @@ function itemOut(i: ListItem, ctx: ProvenanceContext, textMax: number): z.output
     time: i.time,
     ...(i.namespace !== undefined ? { namespace: i.namespace } : {}),
     summary: clip(i.summary, textMax),
+    ...(i.state !== undefined ? { state: i.state } : {}),
     provenance: provenanceOf(ctx, i),
   };
 }
