@@ -22,6 +22,10 @@ describe('config.toml', () => {
     expect(c.remembrancer.batch_max).toBe(1000);
     expect(c.tsa).toEqual([]);
     expect(c.mcp.http_listen).toBe('127.0.0.1:7411');
+    expect(c.mcp.allowed_origins).toEqual([]);
+    expect(c.mcp.rate_limit_per_second).toBe(50);
+    expect(c.mcp.rate_limit_burst).toBe(200);
+    expect(c.mcp.max_body_bytes).toBe(1024 * 1024);
     expect(c.federation.listen).toBe('/ip4/127.0.0.1/tcp/7412');
     expect(c.federation.mode).toBe('strict');
     expect(c.grid.smt_depth).toBe(40);

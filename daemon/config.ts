@@ -75,6 +75,13 @@ export const configSchema = z
       .object({
         http_listen: hostPort.default('127.0.0.1:7411'),
         tokens_file: z.string().min(1).default('tokens.toml'),
+        /** Host header values accepted besides the loopback names and the listen host. */
+        allowed_hosts: z.array(z.string().min(1).max(255)).max(64).default([]),
+        /** Origin header values accepted (exact, e.g. "http://localhost:6274"); none by default. */
+        allowed_origins: z.array(z.url()).max(64).default([]),
+        max_body_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        rate_limit_per_second: z.number().min(0.1).max(100_000).default(50),
+        rate_limit_burst: z.number().int().min(1).max(1_000_000).default(200),
       })
       .strict()
       .prefault({}),

@@ -18,7 +18,10 @@ export const mcpDaemonExtension: DaemonExtension = (ctx: DaemonContext) => {
     service: ctx.service,
     home: ctx.home,
     tokensFile: homePath(ctx.home, ctx.config.mcp.tokens_file),
-    allowedHosts: allowedHostsFor(ctx.config.mcp.http_listen),
+    allowedHosts: [...allowedHostsFor(ctx.config.mcp.http_listen), ...ctx.config.mcp.allowed_hosts.map((h) => h.toLowerCase())],
+    allowedOrigins: ctx.config.mcp.allowed_origins,
+    maxBodyBytes: ctx.config.mcp.max_body_bytes,
+    rateLimit: { perSecond: ctx.config.mcp.rate_limit_per_second, burst: ctx.config.mcp.rate_limit_burst },
     onError: (e) => ctx.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'mcp http'),
   });
   ctx.router.mount(MCP_HTTP_DEFAULTS.path, async (req, res) => {
