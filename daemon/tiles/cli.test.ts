@@ -252,6 +252,8 @@ describe('tiles export killed midway', () => {
       const rerun = cli(big.home, ['tiles', 'export', out, '--json']); // no server involved: sync is fine
       expect(rerun.code).toBe(0);
       expect(JSON.parse(rerun.stdout).unchanged).toBeGreaterThanOrEqual(visible.length);
+      // whatever temp file the kill left behind, the rerun removed it
+      expect(filesUnder(out).filter((f) => f.split('/').pop()!.includes('.tmp-'))).toEqual([]);
       const url = await serveDir(out);
       const r = await cliAsync(big.home, ['verify', '--json', '--remote', url]); // the home trusts its own checkpoint key
       expect(r.stdout).toContain('"ok": true');

@@ -1,5 +1,6 @@
 // `exportTiles` over a real SQLite store into a real directory, read back through a plain static
 // file server and the real HTTP client: incremental, idempotent, atomic.
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,6 +129,29 @@ describe('exportTiles', () => {
     const again = exportTiles(out, source, { since: 0 });
     expect(again).toMatchObject({ tiles: 0, bundles: 0, checkpoint: false, unchanged: 5 });
     expect(snapshot(out)).toEqual(before);
+  });
+
+  it('removes temp files a killed export left beside the files it rewrites, and only those of dead processes', () => {
+    const own = openLogStore(join(dir, 'temps.db'));
+    try {
+      const src = storeTilesSource(own);
+      const out = join(dir, 'temps');
+      growTo(own, 300);
+      publish(own, 300);
+      exportTiles(out, src);
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its pid names no live process
+      const stale = join(out, `.checkpoint.tmp-${dead}-deadbeef`);
+      const live = join(out, `.checkpoint.tmp-${process.ppid}-cafef00d`);
+      writeFileSync(stale, 'partial');
+      writeFileSync(live, 'in progress');
+      growTo(own, 320);
+      publish(own, 320);
+      expect(exportTiles(out, src).checkpoint).toBe(true);
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      own.close();
+    }
   });
 
   it('exports only what changed, never rewrites a full tile, keeps partials until their tile is full', async () => {

@@ -8,8 +8,8 @@
 // it (<N>.p/…) are deleted (tlog-tiles allows this; clients fall back to the full tile). Partial
 // files of a tile that is still partial are kept, so clients holding a slightly older checkpoint
 // still find theirs.
-import { readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { bytesEqual } from '../../core/bytes.js';
 import { parseCheckpoint, type Checkpoint } from '../../core/checkpoint/index.js';
 import { InputError, isRemembrancerError } from '../../core/errors.js';
@@ -18,7 +18,7 @@ import { TILE_WIDTH } from '../../core/merkle/tile.js';
 import { encodeEntryBundle } from '../../core/tiles/bundle.js';
 import { bundlesBetween, tilesBetween } from '../../core/tiles/layout.js';
 import { entriesPath, tilePath } from '../../core/tiles/path.js';
-import { writeFileAtomic } from './files.js';
+import { TEMP_MARK, writeFileAtomic } from './files.js';
 import type { TilesSource } from './source.js';
 
 export interface ExportOptions {
@@ -99,8 +99,10 @@ export function exportTiles(dir: string, source: TilesSource, options: ExportOpt
   }
 
   const result: ExportResult = { dir, size: cp.size, from, tiles: 0, bundles: 0, checkpoint: false, unchanged: 0, removed: 0, bytes: 0, skippedBundles: [] };
+  const touched = new Set<string>([dir]);
   const write = (path: string, bytes: Uint8Array) => {
     writeFileAtomic(path, bytes, { fsync: options.fsync !== false });
+    touched.add(dirname(path));
     result.bytes += bytes.length;
   };
   const dropPartials = (path: string) => {
@@ -152,5 +154,37 @@ export function exportTiles(dir: string, source: TilesSource, options: ExportOpt
     write(join(dir, 'checkpoint'), Buffer.from(note, 'utf8'));
     result.checkpoint = true;
   }
+  // An export killed midway leaves temp files beside the files it was writing; this run rewrote
+  // exactly those files, so their directories are among the ones touched here.
+  result.removed += removeStaleTemps(touched);
   return result;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove `.<name>.tmp-<pid>-…` files of writeFileAtomic left by processes that are gone. */
+function removeStaleTemps(dirs: Iterable<string>): number {
+  let n = 0;
+  for (const d of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = name.startsWith('.') ? new RegExp(`${TEMP_MARK.replace('.', '\\.')}(\\d+)-[0-9a-f]+$`).exec(name) : null;
+      if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+      rmSync(join(d, name), { force: true });
+      n++;
+    }
+  }
+  return n;
 }
