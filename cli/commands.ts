@@ -13,7 +13,7 @@ import type { CheckResult, RecordRequest, Service, VerifyReport } from '../daemo
 import { loadDevTsa, serveTsa } from '../daemon/tsa/index.js';
 import { verifyTiledLog, type RemoteTarget } from '../core/tiles/remote.js';
 import { openLogStoreReadOnly } from '../daemon/store/index.js';
-import { exportTiles, HttpTileSource, loadRemoteCheckpoint, saveRemoteCheckpoint, storeTilesSource, type ExportResult } from '../daemon/tiles/index.js';
+import { exportTiles, HttpTileSource, loadRemoteCheckpoint, saveConflictEvidence, saveRemoteCheckpoint, storeTilesSource, type ExportResult } from '../daemon/tiles/index.js';
 import { resolve as resolvePath } from 'node:path';
 import { parseIdArg, parseListenArg, parseSha256Arg, parseTextArg } from './args.js';
 import { sha256File } from './files.js';
@@ -498,6 +498,10 @@ async function verifyRemote(g: GlobalOptions, args: string[], o: VerifyOptions):
     receiptKeys: trust.receiptKeys,
     previous: (origin) => loadRemoteCheckpoint(g.home, origin),
     remember: (origin, note) => saveRemoteCheckpoint(g.home, origin, note, source.base.href),
+    conflict: (origin, previous, conflicting) => {
+      const path = saveConflictEvidence(g.home, origin, previous, conflicting, source.base.href);
+      process.stderr.write(`evidence: both signed checkpoints saved to ${path}\n`);
+    },
     ...(target !== undefined ? { target } : {}),
     ...(o.scanLimit !== undefined ? { scanLimit: o.scanLimit } : {}),
   });

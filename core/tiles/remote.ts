@@ -55,6 +55,11 @@ export interface RemoteVerifyOptions {
   previous?: (origin: string) => string | undefined;
   /** Called once the new checkpoint's signature, tree and consistency verified: remember it. */
   remember?: (origin: string, note: string) => void;
+  /**
+   * Called when a correctly signed checkpoint whose tree verified is not consistent with the
+   * remembered one (rollback or fork): the two signed notes are evidence of equivocation; keep them.
+   */
+  conflict?: (origin: string, previousNote: string, newNote: string) => void;
   target?: RemoteTarget;
   /** Most leaves an id or artifact lookup may read (default 1,048,576). */
   scanLimit?: number;
@@ -179,6 +184,10 @@ export async function verifyTiledLog(source: TiledLogSource, options: RemoteVeri
     return { value: true, detail: prev.size === cp!.size ? `same tree as the last verified checkpoint (size ${prev.size})` : `extends the last verified checkpoint (size ${prev.size} → ${cp!.size})` };
   });
   if (cp && treeOk && consistent) options.remember?.(cp.origin, utf8.decode(noteBytes)); // verified, so valid UTF-8
+  if (cp && treeOk && !consistent) {
+    const prevText = options.previous?.(cp.origin);
+    if (prevText !== undefined) options.conflict?.(cp.origin, prevText, utf8.decode(noteBytes));
+  }
   const facts = cp ? { origin: cp.origin, treeSize: cp.size, root: toBase64(cp.root) } : {};
 
   const target = options.target;

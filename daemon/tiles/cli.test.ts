@@ -186,6 +186,12 @@ describe('verify --remote', () => {
     const back = await verifyRemote(await serveDir(before), [], monitor);
     expect(back.code).toBe(1);
     expect(back.failed).toEqual({ consistency: 'CHECKPOINT_ROLLBACK' });
+    // both signed checkpoints are kept as evidence of the equivocation
+    const evidence = readdirSync(join(monitor, 'remote-checkpoints')).filter((f) => f.includes('.conflict-'));
+    expect(evidence).toHaveLength(1);
+    const saved = JSON.parse(readFileSync(join(monitor, 'remote-checkpoints', evidence[0]!), 'utf8'));
+    expect(saved.previous.split('\n')[1]).toBe('4');
+    expect(saved.conflicting.split('\n')[1]).toBe('3');
     // The live handler serves the grown log: consistent with what the monitor remembered.
     expect((await verifyRemote(live, [ids[3]!], monitor)).code).toBe(0);
   });

@@ -3,5 +3,5 @@ export { createTilesHandler, type TilesHandler, type TilesHandlerOptions } from 
 export { exportTiles, type ExportOptions, type ExportResult } from './export.js';
 export { HttpTileSource, type FetchStats, type HttpTileSourceOptions } from './client.js';
 export { storeTilesSource, type TilesSource } from './source.js';
-export { loadRemoteCheckpoint, remoteCheckpointPath, saveRemoteCheckpoint } from './state.js';
+export { loadRemoteCheckpoint, remoteCheckpointPath, saveConflictEvidence, saveRemoteCheckpoint } from './state.js';
 export { writeFileAtomic } from './files.js';

@@ -44,3 +44,16 @@ export function saveRemoteCheckpoint(home: string, origin: string, note: string,
   const text = `${JSON.stringify({ origin, url, note, verifiedAt: new Date().toISOString() }, null, 2)}\n`;
   writeFileAtomic(path, utf8.encode(text));
 }
+
+/**
+ * Keep two signed checkpoints of `origin` that are not consistent with each other (a rollback or a
+ * fork seen by `verify --remote`): proof that the log equivocated. Returns the evidence file path.
+ */
+export function saveConflictEvidence(home: string, origin: string, previous: string, conflicting: string, url: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const path = remoteCheckpointPath(home, origin).replace(/\.json$/, `.conflict-${stamp}.json`);
+  mkdirSync(join(home, 'remote-checkpoints'), { recursive: true, mode: 0o700 });
+  const text = `${JSON.stringify({ origin, url, previous, conflicting, detectedAt: new Date().toISOString() }, null, 2)}\n`;
+  writeFileAtomic(path, utf8.encode(text));
+  return path;
+}
