@@ -26,6 +26,8 @@ export interface DaemonContext {
   paths: HomePaths;
   /** The writer; its `log` gives read access to the store. */
   service: LocalService;
+  /** The service as adapters should call it: record calls timed and counted in the metrics. */
+  api: Service;
   router: HttpRouter;
   metrics: DaemonMetrics;
   logger: Logger;
@@ -212,13 +214,14 @@ export class Daemon {
         config,
         paths: d.paths,
         service,
+        api: d.instrumented(),
         router: d.router,
         metrics: d.metrics,
         logger,
         onStop: (fn) => d.stopHooks.push(fn),
       };
       for (const ext of [...BUILTIN_EXTENSIONS, ...(opts.extensions ?? [])]) await ext(ctx);
-      d.rpc = await serveRpc(d.instrumented(), d.paths.socket, d.router.handle);
+      d.rpc = await serveRpc(ctx.api, d.paths.socket, d.router.handle);
       d.http = await listenHttp(d.router, listen);
     } catch (e) {
       await ref.d?.rpc?.close();

@@ -5,14 +5,18 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Daemon } from '../daemon/daemon.js';
 import { initHome } from '../daemon/home.js';
+import { addToken, tokensFilePath } from './tokens.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'remembrancer-mcp-config-'));
 let d: Daemon;
+let home: string;
 
 beforeAll(async () => {
-  const home = join(dir, 'home');
+  home = join(dir, 'home');
   await initHome(home, { origin: 'mcpcfg.example/log' });
   appendFileSync(join(home, 'config.toml'), '\n[mcp]\nallowed_origins = ["http://localhost:6274"]\nallowed_hosts = ["remembrancer.internal"]\n');
   d = await Daemon.start(home, { logger: pino({ level: 'silent' }), processMetrics: false, httpListen: '127.0.0.1:0' });
@@ -42,5 +46,25 @@ describe('[mcp] config keys', () => {
     expect(await post({ origin: 'http://evil.example' })).toBe(403);
     expect(await post({ host: 'remembrancer.internal' })).toBe(401);
     expect(await post({ host: 'evil.example' })).toBe(403);
+  });
+});
+
+describe('MCP writes in the daemon', () => {
+  it('are counted in the record metrics like writes through the control socket', async () => {
+    const metric = async () => {
+      const text = await (await fetch(`http://${d.info.http}/metrics`)).text();
+      return Number(/^remembrancer_append_latency_seconds_count (\d+)/m.exec(text)?.[1] ?? 'NaN');
+    };
+    const before = await metric();
+    const { token } = addToken(tokensFilePath(home), { scopes: ['write'], name: 'metrics-test' });
+    const c = new Client({ name: 'metrics-test', version: '1' });
+    await c.connect(new StreamableHTTPClientTransport(new URL(`http://${d.info.http}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    try {
+      const r = await c.callTool({ name: 'record_memory', arguments: { text: 'counted' } });
+      expect(r.isError).toBeFalsy();
+    } finally {
+      await c.close();
+    }
+    expect(await metric()).toBe(before + 1);
   });
 });

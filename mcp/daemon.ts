@@ -15,7 +15,7 @@ export function allowedHostsFor(httpListen: string): string[] {
 
 export const mcpDaemonExtension: DaemonExtension = (ctx: DaemonContext) => {
   const handler = createMcpHttpHandler({
-    service: ctx.service,
+    service: ctx.api,
     home: ctx.home,
     tokensFile: homePath(ctx.home, ctx.config.mcp.tokens_file),
     allowedHosts: [...allowedHostsFor(ctx.config.mcp.http_listen), ...ctx.config.mcp.allowed_hosts.map((h) => h.toLowerCase())],
