@@ -5,6 +5,7 @@ import { canonicalBytes } from '../canonical.js';
 import { InputError, VerificationError } from '../errors.js';
 import { LIMITS, type Receipt } from '../receipt.js';
 import { mapConcurrent } from './signer.js';
+import { fastKeyFromEd25519, verifyDetachedNative, type FastKey } from './native-verify.js';
 
 export interface VerifiedSignature {
   /** Primary fingerprint (40 lowercase hex) of the trusted key that made the signature. */
@@ -22,16 +23,44 @@ function sigError(message: string, cause?: unknown): VerificationError {
 /** Trusted keys parsed once; verifies any number of receipt signatures. */
 export class ReceiptVerifier {
   private readonly keys: readonly openpgp.PublicKey[];
+  /** Trusted keys the node:crypto fast path may accept signatures from (see native-verify.ts). */
+  private readonly fast: ReadonlyMap<string, FastKey>;
 
-  private constructor(keys: readonly openpgp.PublicKey[]) {
+  private constructor(keys: readonly openpgp.PublicKey[], fast: ReadonlyMap<string, FastKey>) {
     this.keys = keys;
+    this.fast = fast;
+  }
+
+  /**
+   * A trusted key qualifies for the fast path only when nothing about it needs OpenPGP.js's
+   * judgement: v4 Ed25519 (EdDSA legacy) primary key that itself signs, valid now, never expiring,
+   * not revoked. Signatures older than its key or its newest self-certification still go to OpenPGP.js.
+   */
+  private static async fastKey(key: openpgp.PublicKey): Promise<FastKey | undefined> {
+    try {
+      const kp = key.keyPacket as unknown as { version: number; algorithm: unknown; publicParams?: { oid?: { toHex?: () => string }; Q?: Uint8Array } };
+      const q = kp.publicParams?.Q;
+      if (kp.version !== 4 || kp.algorithm !== openpgp.enums.publicKey.eddsaLegacy) return undefined;
+      if (kp.publicParams?.oid?.toHex?.() !== '2b06010401da470f01' || !(q instanceof Uint8Array) || q.length !== 33 || q[0] !== 0x40) return undefined;
+      if ((await key.getExpirationTime()) !== Infinity || (await key.isRevoked())) return undefined;
+      await key.verifyPrimaryKey();
+      const signing = await key.getSigningKey();
+      if (!signing.getKeyID().equals(key.getKeyID())) return undefined;
+      const user = await key.getPrimaryUser();
+      const certified = user.selfCertification.created ?? key.getCreationTime();
+      const since = new Date(Math.max(key.getCreationTime().getTime(), certified.getTime()));
+      return fastKeyFromEd25519(key.getFingerprint(), q.subarray(1), since);
+    } catch {
+      return undefined;
+    }
   }
 
   /**
    * Parse the trusted armored public keys (a secret key block is reduced to its public part).
    * Throws InputError BAD_INPUT for a key that does not parse: trust input is configuration.
    */
-  static async create(trustedArmoredKeys: readonly string[]): Promise<ReceiptVerifier> {
+  /** `fastPath: false` makes OpenPGP.js verify every signature (tests compare the two paths). */
+  static async create(trustedArmoredKeys: readonly string[], options: { fastPath?: boolean } = {}): Promise<ReceiptVerifier> {
     const keys = await Promise.all(
       trustedArmoredKeys.map(async (armoredKey, i) => {
         try {
@@ -42,7 +71,12 @@ export class ReceiptVerifier {
         }
       }),
     );
-    return new ReceiptVerifier(keys);
+    const fast = new Map<string, FastKey>();
+    for (const k of options.fastPath === false ? [] : keys) {
+      const f = await ReceiptVerifier.fastKey(k);
+      if (f) fast.set(f.fingerprint, f);
+    }
+    return new ReceiptVerifier(keys, fast);
   }
 
   /**
@@ -54,6 +88,10 @@ export class ReceiptVerifier {
   async verify(receipt: Receipt, armoredSignature: string): Promise<VerifiedSignature> {
     if (typeof armoredSignature !== 'string' || armoredSignature.length > LIMITS.signature) {
       throw sigError(`signature is not an armored string of at most ${LIMITS.signature} characters`);
+    }
+    if (this.fast.size > 0) {
+      const quick = verifyDetachedNative(this.fast, canonicalBytes(receipt), armoredSignature);
+      if (quick) return quick;
     }
     let signature: openpgp.Signature;
     try {
