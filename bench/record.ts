@@ -104,7 +104,8 @@ export const bench: Bench = async ({ quick, tmpDir }) => {
 | full-log audit (every signature, fsck, checkpoints + tokens + consistency), ${f(audited)} entries, ${f(total / batch)} checkpoints | **${f(audited / auditSecs)} entries/s** (${auditSecs.toFixed(1)} s) | — | — |
 
 Targets (issue 4): ≥ 5,000 receipts/s on 2 cores; ≥ 40× the seeds' pipeline. Signatures are made by the
-node:crypto Ed25519 fast path (core/signing/native.ts); receipt verification in the audit uses OpenPGP.js.
+node:crypto Ed25519 fast path (core/signing/native.ts); the audit verifies them with the node:crypto
+fast path for simple trusted Ed25519 keys (core/signing/native-verify.ts; OpenPGP.js otherwise).
 `,
   };
 };
