@@ -7,6 +7,7 @@
 // Attacker-controlled: the whole armored signature.
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { fromBase64 } from '../bytes.js';
+import { crc24 } from './native.js';
 
 const ALGO_EDDSA_LEGACY = 22;
 const SIG_BINARY = 0x00;
@@ -29,18 +30,6 @@ export function fastKeyFromEd25519(fingerprint: string, rawPublicKey: Uint8Array
     publicKey: createPublicKey({ key: Buffer.concat([SPKI_ED25519, rawPublicKey]), format: 'der', type: 'spki' }),
     created: Math.floor(created.getTime() / 1000),
   };
-}
-
-function crc24(data: Uint8Array): number {
-  let crc = 0xb704ce;
-  for (const byte of data) {
-    crc ^= byte << 16;
-    for (let i = 0; i < 8; i++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= 0x1864cfb;
-    }
-  }
-  return crc & 0xffffff;
 }
 
 /** The packet bytes of a plain armored signature block, or undefined for anything unusual. */

@@ -67,7 +67,7 @@ function packetHeader(len: number): Buffer {
 }
 
 /** CRC-24 of RFC 4880 §6.1, for the armor checksum GnuPG 2.2 expects. */
-function crc24(data: Uint8Array): number {
+export function crc24(data: Uint8Array): number {
   let crc = 0xb704ce;
   for (const byte of data) {
     crc ^= byte << 16;
@@ -82,7 +82,8 @@ function crc24(data: Uint8Array): number {
 function armor(packet: Uint8Array): string {
   const b64 = Buffer.from(packet).toString('base64');
   const lines = b64.match(/.{1,60}/g) ?? [];
-  const sum = Buffer.from([(crc24(packet) >> 16) & 0xff, (crc24(packet) >> 8) & 0xff, crc24(packet) & 0xff]).toString('base64');
+  const crc = crc24(packet);
+  const sum = Buffer.from([(crc >> 16) & 0xff, (crc >> 8) & 0xff, crc & 0xff]).toString('base64');
   return `-----BEGIN PGP SIGNATURE-----\n\n${lines.join('\n')}\n=${sum}\n-----END PGP SIGNATURE-----\n`;
 }
 
