@@ -1,23 +1,13 @@
 // Deterministic memory texts for bench/mcp.ts and its server child: ~300-byte sentences drawn from a
 // 2,000-word vocabulary (so one word matches ~2% of memories, two words a handful), plus a unique tag.
 import type { Service } from '../daemon/service.js';
+import { mulberry32 } from './util.js';
 
-/** mulberry32: a small seeded PRNG, so every run stores and searches the same texts. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 export const VOCABULARY: readonly string[] = (() => {
-  const r = prng(7);
+  const r = mulberry32(7);
   const words = new Set<string>();
   while (words.size < 2000) {
     const len = 4 + Math.floor(r() * 6);
@@ -30,7 +20,7 @@ export const VOCABULARY: readonly string[] = (() => {
 
 /** Memory number `i`: about 300 bytes of vocabulary words and a unique tag word. */
 export function memoryText(i: number): string {
-  const r = prng(1000 + i);
+  const r = mulberry32(1000 + i);
   const words: string[] = [];
   let n = 0;
   while (n < 290) {
@@ -43,7 +33,7 @@ export function memoryText(i: number): string {
 
 /** A search query: one vocabulary word (~2% of memories match) or two (a handful match), alternately. */
 export function query(i: number): string {
-  const r = prng(900_000 + i);
+  const r = mulberry32(900_000 + i);
   const pick = () => VOCABULARY[Math.floor(r() * VOCABULARY.length)]!;
   return i % 2 === 0 ? pick() : `${pick()} ${pick()}`;
 }

@@ -19,22 +19,12 @@ import { callRpc } from '../daemon/rpc.js';
 import type { RecordRequest, RecordResult } from '../daemon/service.js';
 import { openLogStoreReadOnly } from '../daemon/store/index.js';
 import { daemonHome, spawnDaemon, type DaemonHome } from './daemon-helpers.js';
+import { mulberry32 } from '../bench/util.js';
 
 const CYCLES = Number(process.env.CRASH_CYCLES ?? 20);
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const CLIENTS = 8;
 
-/** mulberry32: a small seeded PRNG so a failing run can be replayed with CRASH_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -47,7 +37,7 @@ interface Acked extends RecordResult {
 
 describe('crash safety (SIGKILL)', () => {
   it(`loses nothing acknowledged across ${CYCLES} kill/restart cycles (seed ${SEED})`, { timeout: 60_000 + CYCLES * 4_000 }, async () => {
-    const rand = prng(SEED);
+    const rand = mulberry32(SEED);
     const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo));
     home = await daemonHome({ remembrancer: 'checkpoint_interval = "50ms"', prefix: 'remembrancer-crash-' });
     const h = home.home;

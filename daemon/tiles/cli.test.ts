@@ -3,7 +3,7 @@
 // verified by `verify --remote` from a separate monitor home that trusts only the exported keys.
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { cpSync, existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex, utf8 } from '../../core/bytes.js';
@@ -13,6 +13,7 @@ import { MerkleLog } from '../../core/merkle/log.js';
 import { encodeEntryBundle } from '../../core/tiles/bundle.js';
 import { parseLogPath } from '../../core/tiles/path.js';
 import { BIN, cli, cliAsync, tempHome } from '../../test/cli-helpers.js';
+import { serveStatic } from '../../test/static-server.js';
 import { openLogStore, openLogStoreReadOnly, type SqliteLogReader } from '../store/index.js';
 import { remoteCheckpointPath } from './state.js';
 import { createTilesHandler } from './handler.js';
@@ -61,20 +62,11 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<stri
   return `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
 }
 
-/** A plain static file server: files under `root`, nothing else. */
-function serveDir(root: string): Promise<string> {
-  return listen((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-    const file = join(root, path);
-    if (path.includes('..') || !existsSync(file) || statSync(file).isDirectory()) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    const body = readFileSync(file);
-    res.writeHead(200, { 'content-length': body.length });
-    res.end(body);
-  });
+/** A static file server over `root`, closed after the tests. */
+async function serveDir(root: string): Promise<string> {
+  const s = await serveStatic(root);
+  servers.push(s);
+  return s.url;
 }
 
 function copyOf(name: string): string {

@@ -1,7 +1,6 @@
 // `exportTiles` over a real SQLite store into a real directory, read back through a plain static
 // file server and the real HTTP client: incremental, idempotent, atomic.
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -18,6 +17,7 @@ import { verifyTiledLog } from '../../core/tiles/remote.js';
 import { openLogStore, type SqliteLogStore } from '../store/index.js';
 import { HttpTileSource } from './client.js';
 import { exportTiles } from './export.js';
+import { serveStatic } from '../../test/static-server.js';
 import { storeTilesSource, type TilesSource } from './source.js';
 
 const ORIGIN = 'tiles.test/export';
@@ -63,24 +63,6 @@ function snapshot(root: string): Map<string, string> {
   return out;
 }
 
-/** A plain static file server over `root` (what nginx or a bucket would be). */
-async function serveDir(root: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-    const file = join(root, path);
-    if (path.includes('..') || !existsSync(file) || statSync(file).isDirectory()) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    const body = readFileSync(file);
-    res.writeHead(200, { 'content-length': body.length });
-    res.end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'remembrancer-tiles-export-'));
@@ -181,7 +163,7 @@ describe('exportTiles', () => {
     expect(readFileSync(join(out, 'checkpoint'), 'utf8')).toBe(note);
 
     // A client that saw size 300 verifies the new tree against it, from the static files.
-    const http = await serveDir(out);
+    const http = await serveStatic(out);
     try {
       const previous = signCheckpoint({ origin: ORIGIN, size: 300, root: new MerkleLog(store).root(300) }, key.signerKey);
       const report = await verifyTiledLog(new HttpTileSource(http.url), {
